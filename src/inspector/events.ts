@@ -1,0 +1,148 @@
+/**
+ * The events the inspector produces: exactly the NDJSON schema of the contract
+ * (shared/contract.md), minus `conn` and `ts`, which the I/O layer stamps on
+ * (the core has no clock and no notion of which connection it is).
+ */
+import type { RuleId } from './rules.js';
+
+export type Side = 'client' | 'server';
+export type Severity = 'error' | 'warning';
+export type Header = [name: string, value: string];
+
+export interface ConnectionEvent {
+  type: 'connection';
+  client: string;
+  upstream: string;
+}
+
+export interface HandshakeRequestEvent {
+  type: 'handshake-request';
+  method: string;
+  path: string;
+  httpVersion: string;
+  headers: Header[];
+  key: string | null;
+}
+
+/** One entry of Sec-WebSocket-Extensions; a parameter without a value is `true`. */
+export interface ExtensionOffer {
+  name: string;
+  params: Record<string, string | true>;
+}
+
+export interface HandshakeResponseEvent {
+  type: 'handshake-response';
+  status: number;
+  reason: string;
+  headers: Header[];
+  accept: { expected: string | null; actual: string | null; valid: boolean };
+  subprotocol: string | null;
+  extensions: ExtensionOffer[];
+  ok: boolean;
+}
+
+export type OpcodeName = 'continuation' | 'text' | 'binary' | 'close' | 'ping' | 'pong' | 'reserved';
+
+export interface CloseInfo {
+  code: number | null;
+  codeName: string | null;
+  reason: string;
+}
+
+export interface FrameEvent {
+  type: 'frame';
+  from: Side;
+  fin: boolean;
+  rsv1: boolean;
+  rsv2: boolean;
+  rsv3: boolean;
+  opcode: number;
+  opcodeName: OpcodeName;
+  masked: boolean;
+  maskKey: string | null;
+  payloadLength: number;
+  headerLength: number;
+  wireLength: number;
+  /** Extra (allowed by the contract): byte offset of the frame in its direction's stream. */
+  offset: number;
+  /** Extra: how the length was encoded on the wire: 7, 16 or 64 bits. */
+  lengthBits: 7 | 16 | 64;
+  /** Extra: up to 32 bytes of the unmasked wire payload, hex, for one-line previews. */
+  payloadHead: string;
+  close?: CloseInfo;
+}
+
+export interface MessageEvent {
+  type: 'message';
+  from: Side;
+  kind: 'text' | 'binary';
+  frames: number;
+  compressed: boolean;
+  wireBytes: number;
+  size: number;
+  text?: string;
+  base64?: string;
+  truncated: boolean;
+}
+
+export interface ViolationEvent {
+  type: 'violation';
+  from: Side | null;
+  rule: RuleId;
+  severity: Severity;
+  section: string;
+  message: string;
+}
+
+export interface HttpEvent {
+  type: 'http';
+  method: string;
+  path: string;
+  status: number;
+}
+
+export interface UndecodableEvent {
+  type: 'undecodable';
+  from: Side;
+  message: string;
+}
+
+export interface ErrorEvent {
+  type: 'error';
+  message: string;
+}
+
+export interface SideStats {
+  frames: number;
+  messages: number;
+  wireBytes: number;
+}
+
+export interface ConnectionEndEvent {
+  type: 'connection-end';
+  clean: boolean;
+  closeCode: number | null;
+  by: Side | null;
+  durationMs: number;
+  stats: { client: SideStats; server: SideStats };
+}
+
+export type InspectorEvent =
+  | ConnectionEvent
+  | HandshakeRequestEvent
+  | HandshakeResponseEvent
+  | FrameEvent
+  | MessageEvent
+  | ViolationEvent
+  | HttpEvent
+  | UndecodableEvent
+  | ErrorEvent
+  | ConnectionEndEvent;
+
+/** An event as it leaves the process: stamped with its connection and time. */
+export type WireEvent = InspectorEvent & { conn: number; ts: number };
+
+export function stamp(event: InspectorEvent, conn: number, ts: number): WireEvent {
+  // type, conn, ts first: the NDJSON reads better that way.
+  return Object.assign({ type: event.type, conn, ts }, event);
+}
