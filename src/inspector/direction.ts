@@ -1,0 +1,364 @@
+/**
+ * Everything one side of a WebSocket connection sends, after the handshake:
+ * frames (via FrameDecoder), messages (fragments, interleaved control frames,
+ * UTF-8 across fragment boundaries, permessage-deflate), and every frame-level
+ * rule of the contract. Bytes in, events out; decoding goes on after a
+ * violation wherever the framing is still known.
+ */
+import type {
+  CloseInfo,
+  FrameEvent,
+  InspectorEvent,
+  MessageEvent,
+  Side,
+  SideStats,
+  ViolationEvent,
+} from './events.js';
+import { FrameDecoder, type FrameHeader, type FrameSink } from './frame-decoder.js';
+import { MessageInflater } from './inflater.js';
+import { OP_CLOSE, OP_CONTINUATION, OP_TEXT, isControl, isReservedOpcode, opcodeName } from './opcodes.js';
+import { parseClosePayload } from './close-frame.js';
+import { violation } from './rules.js';
+import { unmaskInto } from './unmask.js';
+import { Utf8Validator, incompleteTailLength } from './utf8-stream.js';
+
+export interface DirectionOptions {
+  side: Side;
+  /** Bytes of each message kept for `text`/`base64` (contract: at least 64 KiB unless --preview sets less). */
+  previewBytes?: number;
+  /** permessage-deflate was negotiated; `noContextTakeover` for this side's messages. */
+  deflate?: { noContextTakeover: boolean } | null;
+  /** Another extension was negotiated, which may define the RSV bits: do not flag them. */
+  rsvDefinedByExtension?: boolean;
+  /** The most bytes one compressed message is inflated to (a decompression bomb stops there). */
+  maxInflate?: number;
+}
+
+export const DEFAULT_PREVIEW_BYTES = 64 * 1024;
+export const DEFAULT_MAX_INFLATE = 64 * 1024 * 1024;
+/** Payload bytes shown per frame in one-line previews (FrameEvent.payloadHead). */
+const FRAME_HEAD_BYTES = 32;
+/** Control payloads are at most 125 bytes when valid; a longer one is kept only that far. */
+const CONTROL_KEEP = 125;
+const SCRATCH_BYTES = 64 * 1024;
+
+interface OpenMessage {
+  kind: 'text' | 'binary';
+  compressed: boolean;
+  frames: number;
+  wireBytes: number;
+  size: number;
+  preview: Buffer[];
+  previewLength: number;
+  utf8: Utf8Validator | null;
+  utf8Reported: boolean;
+}
+
+type FrameRole = 'message' | 'control' | 'ignored';
+
+export class DirectionInspector implements FrameSink {
+  readonly side: Side;
+  readonly stats: SideStats = { frames: 0, messages: 0, wireBytes: 0 };
+  /** The close frame this side sent, once it has sent one. */
+  closeSent: CloseInfo | null = null;
+
+  private readonly decoder = new FrameDecoder(this);
+  private readonly previewBytes: number;
+  private readonly rsv1IsDeflate: boolean;
+  private readonly rsvDefinedByExtension: boolean;
+  private readonly inflater: MessageInflater | null;
+  private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+  private out: InspectorEvent[] = [];
+
+  private header: FrameHeader | null = null;
+  private role: FrameRole = 'ignored';
+  private pending: ViolationEvent[] = [];
+  private readonly frameHead = Buffer.allocUnsafe(FRAME_HEAD_BYTES);
+  private frameHeadLength = 0;
+  private readonly control = Buffer.allocUnsafe(CONTROL_KEEP);
+  private controlLength = 0;
+  private message: OpenMessage | null = null;
+  private lastMaskKey: Uint8Array | null = null;
+
+  constructor(options: DirectionOptions) {
+    this.side = options.side;
+    this.previewBytes = options.previewBytes ?? DEFAULT_PREVIEW_BYTES;
+    this.rsv1IsDeflate = Boolean(options.deflate);
+    this.rsvDefinedByExtension = options.rsvDefinedByExtension ?? false;
+    this.inflater = options.deflate
+      ? new MessageInflater(options.deflate.noContextTakeover, options.maxInflate ?? DEFAULT_MAX_INFLATE)
+      : null;
+  }
+
+  /** The framing of this direction is lost; the rest is passed through undecoded. */
+  get lost(): boolean {
+    return this.decoder.lost;
+  }
+
+  /** True when the direction stopped between frames (not mid-header or mid-payload). */
+  get atFrameBoundary(): boolean {
+    return this.decoder.atFrameBoundary;
+  }
+
+  push(chunk: Uint8Array): InspectorEvent[] {
+    this.out = [];
+    this.stats.wireBytes += chunk.length;
+    this.decoder.push(chunk);
+    return this.out;
+  }
+
+  // ---- FrameSink -------------------------------------------------------
+
+  onHeader(header: FrameHeader): void {
+    this.header = header;
+    this.frameHeadLength = 0;
+    this.controlLength = 0;
+    this.checkHeader(header);
+    this.role = this.roleOf(header);
+    if (this.role === 'message') this.message!.wireBytes += header.headerLength + header.payloadLength;
+  }
+
+  onPayload(data: Uint8Array, payloadOffset: number): void {
+    const header = this.header!;
+    if (this.frameHeadLength < FRAME_HEAD_BYTES) {
+      const take = Math.min(FRAME_HEAD_BYTES - this.frameHeadLength, data.length);
+      this.unmaskTo(this.frameHead, this.frameHeadLength, data.subarray(0, take), payloadOffset);
+      this.frameHeadLength += take;
+    }
+    if (this.role === 'control') {
+      const take = Math.min(CONTROL_KEEP - this.controlLength, data.length);
+      if (take > 0) {
+        this.unmaskTo(this.control, this.controlLength, data.subarray(0, take), payloadOffset);
+        this.controlLength += take;
+      }
+    } else if (this.role === 'message') {
+      const message = this.message!;
+      if (message.compressed || message.kind === 'text') {
+        this.forEachUnmasked(data, payloadOffset, header, (bytes) =>
+          message.compressed ? this.inflater!.push(bytes) : this.messageData(bytes),
+        );
+      } else {
+        // Uncompressed binary: only the preview needs the bytes unmasked; the rest is counted.
+        message.size += data.length;
+        const room = this.previewBytes - message.previewLength;
+        if (room > 0) this.forEachUnmasked(data.subarray(0, room), payloadOffset, header, (b) => this.keepPreview(b));
+      }
+    }
+  }
+
+  onFrameEnd(): void {
+    const header = this.header!;
+    const frame = this.frameEvent(header);
+    if (header.opcode === OP_CLOSE) {
+      const { close, violations } = parseClosePayload(this.control.subarray(0, this.controlLength), this.side);
+      frame.close = close;
+      this.pending.push(...violations);
+      this.closeSent ??= close;
+    }
+    this.emitFrame(frame);
+    if (this.role === 'message' && header.fin) this.finishMessage();
+    this.header = null;
+  }
+
+  onLost(header: FrameHeader, reason: string): void {
+    this.frameHeadLength = 0;
+    this.pending.push(violation('length-msb-set', this.side, `${reason}: no valid length is that large`));
+    this.emitFrame(this.frameEvent(header));
+    this.out.push({
+      type: 'undecodable',
+      from: this.side,
+      message: `${this.side} framing lost (${reason}); the rest is forwarded unchanged and not decoded`,
+    });
+  }
+
+  // ---- rules -----------------------------------------------------------
+
+  private checkHeader(h: FrameHeader): void {
+    const side = this.side;
+    const v = (rule: Parameters<typeof violation>[0], message: string) => this.pending.push(violation(rule, side, message));
+    if (this.closeSent) v('data-after-close', `${opcodeName(h.opcode)} frame sent after this side's close frame`);
+    if (side === 'client' && !h.masked) v('client-frame-unmasked', 'client frame is not masked');
+    if (side === 'server' && h.masked) v('server-frame-masked', 'server frame is masked');
+    if (h.maskKey) {
+      const k = h.maskKey;
+      if ((k[0]! | k[1]! | k[2]! | k[3]!) === 0) v('mask-key-weak', 'masking key is all zeros');
+      else if (this.lastMaskKey && sameKey(k, this.lastMaskKey)) v('mask-key-weak', 'masking key repeats the previous frame\'s');
+      this.lastMaskKey = k;
+    }
+    this.checkReservedBits(h, v);
+    if (isReservedOpcode(h.opcode)) v('reserved-opcode', `opcode 0x${h.opcode.toString(16)} is reserved`);
+    if (isControl(h.opcode) && h.payloadLength > 125) {
+      v('control-frame-too-long', `${opcodeName(h.opcode)} frame payload is ${h.payloadLength} bytes; control frames allow 125`);
+    }
+    if (isControl(h.opcode) && !h.fin) v('control-frame-fragmented', `${opcodeName(h.opcode)} frame has FIN clear; control frames cannot be fragmented`);
+    if (h.opcode === OP_CONTINUATION && !this.message) v('unexpected-continuation', 'continuation frame with no message open');
+    if ((h.opcode === OP_TEXT || h.opcode === 0x2) && this.message) {
+      v('expected-continuation', `new ${opcodeName(h.opcode)} frame while a fragmented message is open`);
+    }
+    if (h.lengthNotMinimal) {
+      v('length-not-minimal', `payload length ${h.payloadLength} sent in ${h.lengthBits} bits; the shortest form must be used`);
+    }
+  }
+
+  private checkReservedBits(h: FrameHeader, v: (rule: 'reserved-bits' | 'deflate-rsv1-misuse', message: string) => void): void {
+    if (this.rsvDefinedByExtension) return;
+    if (h.rsv1) {
+      if (!this.rsv1IsDeflate) v('reserved-bits', 'RSV1 is set but no extension defining it was negotiated');
+      else if (isControl(h.opcode) || h.opcode === OP_CONTINUATION) {
+        v('deflate-rsv1-misuse', `RSV1 set on a ${opcodeName(h.opcode)} frame; permessage-deflate allows it only on a message's first frame`);
+      }
+    }
+    if (h.rsv2 || h.rsv3) v('reserved-bits', `${h.rsv2 ? 'RSV2' : 'RSV3'} is set but no extension defining it was negotiated`);
+  }
+
+  // ---- messages --------------------------------------------------------
+
+  private roleOf(h: FrameHeader): FrameRole {
+    if (isReservedOpcode(h.opcode)) return 'ignored';
+    if (isControl(h.opcode)) return 'control';
+    if (h.opcode === OP_CONTINUATION) {
+      if (!this.message) return 'ignored';
+      this.message.frames++;
+      return 'message';
+    }
+    if (this.message) this.abandonMessage();
+    const compressed = h.rsv1 && this.inflater !== null;
+    const kind = h.opcode === OP_TEXT ? 'text' : 'binary';
+    this.message = {
+      kind,
+      compressed,
+      frames: 1,
+      wireBytes: 0,
+      size: 0,
+      preview: [],
+      previewLength: 0,
+      utf8: kind === 'text' ? new Utf8Validator() : null,
+      utf8Reported: false,
+    };
+    if (compressed) this.inflater!.begin((bytes) => this.messageData(bytes));
+    return 'message';
+  }
+
+  /** Unmasked (and inflated) message bytes. */
+  private messageData(bytes: Uint8Array): void {
+    const message = this.message!;
+    message.size += bytes.length;
+    if (message.utf8 && !message.utf8Reported && !message.utf8.push(bytes)) this.reportUtf8(message);
+    if (message.previewLength < this.previewBytes) this.keepPreview(bytes);
+  }
+
+  private keepPreview(bytes: Uint8Array): void {
+    const message = this.message!;
+    const take = Math.min(this.previewBytes - message.previewLength, bytes.length);
+    if (take <= 0) return;
+    const copy = Buffer.allocUnsafe(take);
+    copy.set(bytes.subarray(0, take));
+    message.preview.push(copy);
+    message.previewLength += take;
+  }
+
+  private reportUtf8(message: OpenMessage): void {
+    message.utf8Reported = true;
+    this.pending.push(violation('invalid-utf8', this.side, 'text message is not valid UTF-8'));
+  }
+
+  private finishMessage(): void {
+    const message = this.message!;
+    this.message = null;
+    let partial = false;
+    if (message.compressed) {
+      const error = this.inflater!.finish();
+      partial = this.inflater!.partial;
+      if (error) this.pending.push(violation('deflate-error', this.side, error));
+    }
+    if (message.utf8 && !message.utf8Reported && !partial && !message.utf8.end()) this.reportUtf8(message);
+    const preview = message.preview.length === 1 ? message.preview[0]! : Buffer.concat(message.preview);
+    const truncated = partial || message.size > message.previewLength;
+    const event: MessageEvent = {
+      type: 'message',
+      from: this.side,
+      kind: message.kind,
+      frames: message.frames,
+      compressed: message.compressed,
+      wireBytes: message.wireBytes,
+      size: message.size,
+      truncated,
+    };
+    if (message.kind === 'text') event.text = previewText(preview, truncated);
+    else event.base64 = preview.toString('base64');
+    this.stats.messages++;
+    this.out.push(event);
+    this.flushPending();
+  }
+
+  /** A new message began before the open one finished (already reported): forget the open one. */
+  private abandonMessage(): void {
+    if (this.message!.compressed) this.inflater!.finish();
+    this.message = null;
+  }
+
+  // ---- helpers ---------------------------------------------------------
+
+  private frameEvent(h: FrameHeader): FrameEvent {
+    return {
+      type: 'frame',
+      from: this.side,
+      fin: h.fin,
+      rsv1: h.rsv1,
+      rsv2: h.rsv2,
+      rsv3: h.rsv3,
+      opcode: h.opcode,
+      opcodeName: opcodeName(h.opcode),
+      masked: h.masked,
+      maskKey: h.maskKey ? Buffer.from(h.maskKey).toString('hex') : null,
+      payloadLength: h.payloadLength,
+      headerLength: h.headerLength,
+      wireLength: h.headerLength + h.payloadLength,
+      offset: h.offset,
+      lengthBits: h.lengthBits,
+      payloadHead: this.frameHead.toString('hex', 0, this.frameHeadLength),
+    };
+  }
+
+  private emitFrame(frame: FrameEvent): void {
+    this.stats.frames++;
+    this.out.push(frame);
+    this.flushPending();
+  }
+
+  private flushPending(): void {
+    if (this.pending.length === 0) return;
+    for (const v of this.pending) this.out.push(v);
+    this.pending = [];
+  }
+
+  /** Writes `data` unmasked into dst at `at`. */
+  private unmaskTo(dst: Uint8Array, at: number, data: Uint8Array, payloadOffset: number): void {
+    const mask = this.header!.maskKey;
+    if (mask) unmaskInto(dst.subarray(at), data, mask, payloadOffset & 3);
+    else dst.set(data, at);
+  }
+
+  /** Calls `use` with the unmasked bytes of `data`, in scratch-sized pieces (views valid only during the call). */
+  private forEachUnmasked(data: Uint8Array, payloadOffset: number, h: FrameHeader, use: (bytes: Uint8Array) => void): void {
+    if (!h.maskKey) {
+      use(data);
+      return;
+    }
+    for (let i = 0; i < data.length; i += SCRATCH_BYTES) {
+      const piece = data.subarray(i, i + SCRATCH_BYTES);
+      unmaskInto(this.scratch, piece, h.maskKey, (payloadOffset + i) & 3);
+      use(this.scratch.subarray(0, piece.length));
+    }
+  }
+}
+
+function sameKey(a: Uint8Array, b: Uint8Array): boolean {
+  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+}
+
+/** The preview as text; when it holds only a prefix, a code point cut at its end is dropped. */
+function previewText(preview: Buffer, truncated: boolean): string {
+  const end = truncated ? preview.length - incompleteTailLength(preview) : preview.length;
+  return preview.toString('utf8', 0, end);
+}

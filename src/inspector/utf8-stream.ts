@@ -1,0 +1,70 @@
+/**
+ * Streaming UTF-8 validation: text may be split anywhere, even inside a code
+ * point that straddles two frames (which RFC 6455 allows). Complete runs are
+ * checked by Node's native `isUtf8`; an unfinished sequence at a chunk's end is
+ * carried into the next chunk.
+ */
+import { isUtf8 } from 'node:buffer';
+
+/** Length of the sequence a lead byte starts, or 0 when it cannot start one. */
+function sequenceLength(lead: number): number {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0;
+}
+
+/** How many bytes at the end of `bytes` begin a sequence that has not finished yet (0-3). */
+export function incompleteTailLength(bytes: Uint8Array): number {
+  const n = bytes.length;
+  for (let back = 1; back <= 3 && back <= n; back++) {
+    const b = bytes[n - back]!;
+    if ((b & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead
+    const len = sequenceLength(b);
+    return len > back ? back : 0;
+  }
+  return 0;
+}
+
+export class Utf8Validator {
+  private readonly carry = new Uint8Array(4);
+  private carryLength = 0;
+  private ok = true;
+
+  get valid(): boolean {
+    return this.ok;
+  }
+
+  /** Feeds the next bytes; returns false once the text is known to be invalid. */
+  push(chunk: Uint8Array): boolean {
+    if (!this.ok) return false;
+    let start = 0;
+    if (this.carryLength > 0) {
+      const need = Math.max(sequenceLength(this.carry[0]!), 1) - this.carryLength;
+      const take = Math.min(need, chunk.length);
+      this.carry.set(chunk.subarray(0, take), this.carryLength);
+      this.carryLength += take;
+      start = take;
+      if (take < need) return true;
+      this.ok = isUtf8(this.carry.subarray(0, this.carryLength));
+      this.carryLength = 0;
+      if (!this.ok) return false;
+    }
+    const rest = chunk.subarray(start);
+    const tail = incompleteTailLength(rest);
+    this.ok = isUtf8(rest.subarray(0, rest.length - tail));
+    if (this.ok && tail > 0) {
+      this.carry.set(rest.subarray(rest.length - tail));
+      this.carryLength = tail;
+    }
+    return this.ok;
+  }
+
+  /** The text has ended: valid only when no sequence is left unfinished. */
+  end(): boolean {
+    if (this.carryLength > 0) this.ok = false;
+    this.carryLength = 0;
+    return this.ok;
+  }
+}
