@@ -9,9 +9,10 @@ import { EXIT_FAILED, EXIT_USAGE, UsageError, CheckFailed } from './errors.js';
 import { escapeForTerminal } from '../render/escape.js';
 import * as accept from './accept.js';
 import * as key from './key.js';
+import * as decode from './decode.js';
 
 /** Each command module adds itself to the program; its action sets process.exitCode. */
-const commands = [accept, key];
+const commands = [accept, key, decode];
 
 export function buildProgram(): Command {
   const program = new Command('wsinspect')

@@ -1,0 +1,374 @@
+/**
+ * The teaching view of `wsinspect decode`: every frame with its header taken
+ * apart byte by byte and bit by bit, its payload as sent and unmasked, what the
+ * payload means (text, close code, inflated message), and each violation right
+ * under the frame that caused it. Pure: input bytes and inspector events in, a
+ * string out, fitting 80 columns. Everything from the wire goes through
+ * escapeForTerminal.
+ */
+import { stripVTControlCharacters } from 'node:util';
+import type { ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
+import type { FrameHeader } from '../inspector/frame-decoder.js';
+import type { FrameEvent, InspectorEvent, MessageEvent, Side, ViolationEvent } from '../inspector/events.js';
+import { OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_TEXT, isControl, opcodeName } from '../inspector/opcodes.js';
+import { unmaskInto } from '../inspector/unmask.js';
+import { incompleteTailLength } from '../inspector/utf8-stream.js';
+import { escapeForTerminal } from './escape.js';
+
+export const VIEW_WIDTH = 80;
+/** Payload bytes shown per frame or message; the rest is counted, not shown. */
+export const PAYLOAD_SHOWN = 64;
+const HEX_PER_ROW = 16;
+const INDENT = '  ';
+/** Labels (`bytes 2-5`, `unmasked:`) are padded to this, so header and payload bytes line up. */
+const LABEL_WIDTH = 11;
+
+/** A frame whose header or payload the input cut short. */
+export interface IncompleteFrame {
+  from: Side;
+  /** Offset of the frame's first byte in the input. */
+  offset: number;
+  /** The header, when all of it is in the input. */
+  header: FrameHeader | null;
+  /** One sentence saying how much is missing. */
+  message: string;
+}
+
+export interface BreakdownOptions {
+  chalk: ChalkInstance;
+  /** permessage-deflate was negotiated: RSV1 on a message's first frame means compressed. */
+  deflate?: boolean;
+  /** Lines printed above the frames (e.g. how the direction was chosen). */
+  notes?: string[];
+  incomplete?: IncompleteFrame | null;
+}
+
+/** The fields the title needs, common to a FrameEvent and a FrameHeader. */
+type TitleFields = Pick<FrameHeader, 'fin' | 'rsv1' | 'rsv2' | 'rsv3' | 'opcode' | 'masked' | 'payloadLength' | 'lengthBits'>;
+
+/** The data message frames belong to, tracked so continuation frames are shown as what they continue. */
+interface OpenMessage {
+  kind: 'text' | 'binary';
+  compressed: boolean;
+  payloadBytes: number;
+}
+
+export function renderFrameBreakdown(input: Uint8Array, events: InspectorEvent[], options: BreakdownOptions): string {
+  const c = options.chalk;
+  const lines: string[] = (options.notes ?? []).flatMap((note) => wrapWords(note, '').map((l) => c.dim(l)));
+  /** Frames, the incomplete tail and the summary each start after a blank line. */
+  const block = (blockLines: string[]) => lines.push(...(lines.length > 0 ? [''] : []), ...blockLines);
+  let frameNumber = 0;
+  let open: OpenMessage | null = null;
+  for (const event of events) {
+    if (event.type === 'frame') {
+      frameNumber++;
+      open = trackMessage(open, event, options.deflate ?? false);
+      const belongsTo = isControl(event.opcode) ? null : open;
+      block(renderFrame(input, event, frameNumber, belongsTo, c));
+    } else if (event.type === 'violation') {
+      lines.push(...renderViolation(event, c));
+    } else if (event.type === 'message') {
+      lines.push(...renderMessage(event, open, c));
+      open = null;
+    } else if (event.type === 'undecodable') {
+      lines.push(...wrapWords(`✖ undecodable: ${escapeForTerminal(event.message)}`, INDENT).map((l) => c.red(l)));
+    }
+  }
+  if (options.incomplete) block(renderIncomplete(input, options.incomplete, frameNumber + 1, c));
+  block([summary(input, events, Boolean(options.incomplete), c)]);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Follows messages as the inspector does: a text/binary frame opens one, continuations add to it. */
+function trackMessage(open: OpenMessage | null, frame: FrameEvent, deflate: boolean): OpenMessage | null {
+  if (frame.opcode === OP_TEXT || frame.opcode === OP_BINARY) {
+    open = { kind: frame.opcode === OP_TEXT ? 'text' : 'binary', compressed: deflate && frame.rsv1, payloadBytes: 0 };
+  } else if (frame.opcode !== OP_CONTINUATION) {
+    return open;
+  }
+  if (open) open.payloadBytes += frame.payloadLength;
+  return open;
+}
+
+// ---- one frame --------------------------------------------------------
+
+function renderFrame(input: Uint8Array, frame: FrameEvent, n: number, message: OpenMessage | null, c: ChalkInstance): string[] {
+  const header = input.subarray(frame.offset, frame.offset + frame.headerLength);
+  const lines = [...title(`Frame ${n}`, frame.from, frame, c), ...headerTable(header, c)];
+  const payloadStart = frame.offset + frame.headerLength;
+  // A frame whose framing was lost (length-msb-set) claims more than the input holds: nothing to show.
+  if (payloadStart + frame.payloadLength <= input.length) {
+    lines.push(...renderPayload(input.subarray(payloadStart, payloadStart + frame.payloadLength), frame, message, c));
+  }
+  return lines;
+}
+
+function title(name: string, from: Side, f: TitleFields, c: ChalkInstance): string[] {
+  const to = from === 'client' ? 'server' : 'client';
+  const opcode = opcodeName(f.opcode);
+  const parts = [
+    name,
+    `${from} → ${to}`,
+    opcode === 'reserved' ? `reserved opcode 0x${f.opcode.toString(16)}` : opcode,
+    f.fin ? 'FIN' : 'no FIN (more to follow)',
+    ...(['rsv1', 'rsv2', 'rsv3'] as const).filter((bit) => f[bit]).map((bit) => bit.toUpperCase()),
+    // Only masking is worth a word: unmasked is the norm for servers, and a violation for clients anyway.
+    ...(f.masked ? ['masked'] : []),
+    `${lengthText(f.payloadLength)}-byte payload (${f.lengthBits}-bit length)`,
+  ];
+  return pack(parts, ' · ', INDENT).map((line) => c.bold(line));
+}
+
+/**
+ * The header read straight from its bytes, the way the RFC 6455 5.2 diagram
+ * draws it: byte 0 holds FIN, RSV1-3 and the opcode; byte 1 the MASK bit and a
+ * 7-bit length, where 126 and 127 mean "the real length follows".
+ */
+function headerTable(header: Uint8Array, c: ChalkInstance): string[] {
+  const b0 = header[0]!;
+  const b1 = header[1]!;
+  const len7 = b1 & 0x7f;
+  const bit = (byte: number, mask: number) => (byte & mask ? '1' : '0');
+  const rows: [string, string, string][] = [
+    [
+      'byte 0',
+      `${hexByte(b0)}  ${bit(b0, 0x80)} ${bit(b0, 0x40)} ${bit(b0, 0x20)} ${bit(b0, 0x10)} ${bits(b0 & 0x0f, 4)}`,
+      `FIN=${bit(b0, 0x80)} RSV1=${bit(b0, 0x40)} RSV2=${bit(b0, 0x20)} RSV3=${bit(b0, 0x10)} ` +
+        `opcode=0x${(b0 & 0x0f).toString(16)} (${opcodeName(b0 & 0x0f)})`,
+    ],
+    ['byte 1', `${hexByte(b1)}  ${bit(b1, 0x80)} ${bits(len7, 7)}`, `MASK=${bit(b1, 0x80)} ${lengthMeaning(len7)}`],
+  ];
+  let at = 2;
+  const extended = len7 === 126 ? 2 : len7 === 127 ? 8 : 0;
+  if (extended > 0) {
+    const bytes = header.subarray(at, at + extended);
+    const value = extended === 2 ? Buffer.from(bytes).readUInt16BE() : Buffer.from(bytes).readBigUInt64BE();
+    rows.push([byteRange(at, extended), hexBytes(bytes, 4).join('\n'), `extended payload length=${value}`]);
+    at += extended;
+  }
+  if (b1 & 0x80) rows.push([byteRange(at, 4), hexBytes(header.subarray(at, at + 4))[0]!, 'masking key']);
+  return table(rows.map(([label, bytes, meaning]) => [c.dim(label), c.cyan(bytes), meaning]));
+}
+
+/** A length as a number is exact only up to 2^53; past that (only in broken frames) say so. */
+function lengthText(n: number): string {
+  return Number.isSafeInteger(n) ? String(n) : `~${n.toExponential(2)}`;
+}
+
+function lengthMeaning(len7: number): string {
+  if (len7 === 126) return 'payload length=126: the real length follows in 16 bits';
+  if (len7 === 127) return 'payload length=127: the real length follows in 64 bits';
+  return `payload length=${len7}`;
+}
+
+/** Three borderless columns (label, bytes and bits, meaning) with the meaning wrapped to the view. */
+function table(rows: string[][]): string[] {
+  const widthOf = (column: number) =>
+    Math.max(...rows.flatMap((row) => row[column]!.split('\n').map(visibleWidth))) + 2;
+  const labelWidth = Math.max(LABEL_WIDTH, widthOf(0));
+  const bytesWidth = widthOf(1);
+  const t = new Table({
+    chars: NO_BORDER,
+    // cli-table3 colours heads and borders itself, past our chalk: keep it out of colour entirely.
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 2 },
+    // The meaning's right padding is trimmed off each line, so the view may end where the padding starts.
+    colWidths: [labelWidth, bytesWidth, VIEW_WIDTH - INDENT.length - labelWidth - bytesWidth + 2],
+    wordWrap: true,
+  });
+  t.push(...rows);
+  return t.toString().split('\n').map((line) => INDENT + line.trimEnd());
+}
+
+const NO_BORDER = {
+  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
+  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+  left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
+};
+
+// ---- payload ----------------------------------------------------------
+
+/**
+ * The payload as it travelled (masked), as the receiver sees it after XOR with
+ * the key (unmasked), then what it means for this kind of frame.
+ */
+function renderPayload(wire: Uint8Array, frame: FrameEvent, message: OpenMessage | null, c: ChalkInstance): string[] {
+  const shown = wire.subarray(0, PAYLOAD_SHOWN);
+  const plain = unmasked(shown, frame.maskKey);
+  // Bytes that are not text get an ASCII column; text and close frames say what they mean below instead.
+  const withAscii = message ? message.kind === 'binary' && !message.compressed : frame.opcode !== OP_CLOSE;
+  const lines =
+    wire.length === 0
+      ? [labelled('payload:', c.dim('none'), c)]
+      : frame.masked
+        ? [...hexRows('masked:', shown, false, c), ...hexRows('unmasked:', plain, withAscii, c)]
+        : hexRows('payload:', plain, withAscii, c);
+  if (frame.close) {
+    const { code, codeName, reason } = frame.close;
+    lines.push(labelled('code:', code === null ? 'none (the payload has no status code)' : `${code} (${codeName})`, c));
+    if (code !== null) lines.push(...quoted('reason:', escapeChars(reason), c));
+  } else if (message?.compressed) {
+    lines.push(labelled('', 'compressed: the message below shows it inflated', c));
+  } else if (message?.kind === 'text') {
+    lines.push(...quoted('text:', escapeChars(utf8Prefix(plain, wire.length > shown.length)), c));
+  }
+  if (wire.length > shown.length) lines.push(labelled('', `… (${wire.length} bytes in all)`, c));
+  return lines;
+}
+
+function unmasked(bytes: Uint8Array, maskKey: string | null): Buffer {
+  const out = Buffer.alloc(bytes.length);
+  if (maskKey) unmaskInto(out, bytes, Buffer.from(maskKey, 'hex'), 0);
+  else out.set(bytes);
+  return out;
+}
+
+/** Hex, 16 bytes a row; a binary payload gets an ASCII column too, like hexdump -C. */
+function hexRows(label: string, bytes: Uint8Array, withAscii: boolean, c: ChalkInstance): string[] {
+  return hexBytes(bytes, HEX_PER_ROW).map((row, i) => {
+    const ascii = withAscii ? `  ${c.dim(`|${asciiOf(bytes.subarray(i * HEX_PER_ROW, (i + 1) * HEX_PER_ROW))}|`)}` : '';
+    return labelled(i === 0 ? label : '', row.padEnd(HEX_PER_ROW * 3 - 1) + ascii, c).trimEnd();
+  });
+}
+
+function asciiOf(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+}
+
+/** The first bytes as text; when they are only a prefix, a code point cut at the end is dropped. */
+function utf8Prefix(bytes: Uint8Array, cut: boolean): string {
+  const end = cut ? bytes.length - incompleteTailLength(bytes) : bytes.length;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, end).toString('utf8');
+}
+
+// ---- violations, messages, the end -------------------------------------
+
+function renderViolation(v: ViolationEvent, c: ChalkInstance): string[] {
+  const colour = v.severity === 'error' ? c.red : c.yellow;
+  const text = `${v.severity === 'error' ? '✖' : '⚠'} ${v.severity} ${v.rule} (${v.section}): ${escapeForTerminal(v.message)}`;
+  return wrapWords(text, INDENT).map((line) => colour(line));
+}
+
+/**
+ * A one-line summary of the message (its text too when that fits); a
+ * compressed one also shows how much it inflated, and to what.
+ */
+function renderMessage(m: MessageEvent, open: OpenMessage | null, c: ChalkInstance): string[] {
+  const facts = [m.kind, plural(m.frames, 'frame'), ...(m.compressed ? ['compressed'] : []), plural(m.size, 'byte')];
+  const head = `${c.green('message:')} ${facts.join(', ')}`;
+  const lines = [head];
+  if (m.kind === 'text') {
+    const text = m.text ?? '';
+    const bytes = Buffer.from(text).subarray(0, PAYLOAD_SHOWN);
+    const more = m.truncated || bytes.length < Buffer.byteLength(text);
+    const chars = escapeChars(utf8Prefix(bytes, more));
+    const closing = more ? '"…' : '"';
+    const inline = `${head}: "${chars.join('')}${closing}`;
+    if (visibleWidth(inline) <= VIEW_WIDTH) lines[0] = inline;
+    else lines.push(...quoted('text:', chars, c, closing));
+  }
+  if (m.compressed && open) lines.push(labelled('inflated:', `${plural(m.size, 'byte')} from ${open.payloadBytes}`, c));
+  if (m.compressed && m.kind === 'binary' && m.base64) {
+    lines.push(...hexRows('', Buffer.from(m.base64, 'base64').subarray(0, PAYLOAD_SHOWN), true, c));
+  }
+  return lines;
+}
+
+function renderIncomplete(input: Uint8Array, tail: IncompleteFrame, n: number, c: ChalkInstance): string[] {
+  const lines = tail.header
+    ? [
+        ...title(`Frame ${n} (incomplete)`, tail.from, tail.header, c),
+        ...headerTable(input.subarray(tail.offset, tail.offset + tail.header.headerLength), c),
+      ]
+    : [c.bold(`Frame ${n} (incomplete) · starts at byte ${tail.offset}`)];
+  return [...lines, ...wrapWords(`✖ ${tail.message}`, INDENT).map((line) => c.red(line))];
+}
+
+function summary(input: Uint8Array, events: InspectorEvent[], incomplete: boolean, c: ChalkInstance): string {
+  const count = (type: InspectorEvent['type']) => events.filter((e) => e.type === type).length;
+  const severities = events.flatMap((e) => (e.type === 'violation' ? [e.severity] : []));
+  const errors = severities.filter((s) => s === 'error').length;
+  const warnings = severities.length - errors;
+  const verdict =
+    severities.length === 0
+      ? c.green('no violations')
+      : `${errors ? c.red(plural(errors, 'error')) : '0 errors'}, ${warnings ? c.yellow(plural(warnings, 'warning')) : '0 warnings'}`;
+  const ending = incomplete ? `; ${c.red('the last frame is incomplete')}` : '';
+  return `${c.bold('Summary:')} ${plural(count('frame'), 'frame')}, ${plural(count('message'), 'message')}, ` +
+    `${plural(input.length, 'byte')}; ${verdict}${ending}`;
+}
+
+// ---- small helpers ------------------------------------------------------
+
+function labelled(label: string, value: string, c: ChalkInstance): string {
+  return `${INDENT}${c.dim(label.padEnd(LABEL_WIDTH))}${value}`;
+}
+
+/** `label "text"`, wrapped by character under the opening quote; `closing` is `"…` for a prefix. */
+function quoted(label: string, chars: string[], c: ChalkInstance, closing = '"'): string[] {
+  const first = `${INDENT}${c.dim(label.padEnd(LABEL_WIDTH))}"`;
+  return pack([first, ...chars, closing], '', ' '.repeat(INDENT.length + LABEL_WIDTH + 1));
+}
+
+/** Escapes per character, so wrapping never splits an escape like `\x1b`. */
+function escapeChars(text: string): string[] {
+  return Array.from(text, escapeForTerminal);
+}
+
+/**
+ * Greedy packing of pieces joined by `sep` into lines of at most VIEW_WIDTH
+ * columns (colour codes not counted); continuation lines start with `indent`.
+ * A piece longer than a line gets a line of its own.
+ */
+function pack(pieces: string[], sep: string, indent: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const piece of pieces) {
+    const candidate = line === '' ? piece : line + sep + piece;
+    if (line !== '' && visibleWidth(candidate) > VIEW_WIDTH) {
+      lines.push(line + sep.trimEnd());
+      line = indent + piece;
+    } else {
+      line = candidate;
+    }
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** Word-wraps `text` starting at `indent`; continuation lines go two columns further in. */
+function wrapWords(text: string, indent: string): string[] {
+  const [first = '', ...rest] = text.split(' ');
+  return pack([indent + first, ...rest], ' ', `${indent}  `);
+}
+
+function visibleWidth(text: string): number {
+  return stripVTControlCharacters(text).length;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function hexByte(b: number): string {
+  return `0x${b.toString(16).padStart(2, '0')}`;
+}
+
+function bits(value: number, width: number): string {
+  return value.toString(2).padStart(width, '0');
+}
+
+/** `bytes 2-5`: the frame-relative offsets of a header field. */
+function byteRange(at: number, length: number): string {
+  return `bytes ${at}-${at + length - 1}`;
+}
+
+/** Lowercase hex bytes separated by spaces, `perRow` to a row. */
+function hexBytes(bytes: Uint8Array, perRow = bytes.length): string[] {
+  const rows: string[] = [];
+  for (let i = 0; i < bytes.length; i += perRow) {
+    rows.push(Array.from(bytes.subarray(i, i + perRow), (b) => b.toString(16).padStart(2, '0')).join(' '));
+  }
+  return rows;
+}
