@@ -1,0 +1,121 @@
+/**
+ * One proxied connection, tied together: the handshake checks, then one
+ * DirectionInspector per side configured by what was negotiated, the closing
+ * handshake across both sides, and the summary at the end. Still no I/O: the
+ * proxy hands in parsed heads (it parses them itself, to relay them) and the
+ * bytes that follow, and stamps the events it gets back.
+ */
+import type { ConnectionEndEvent, InspectorEvent, Side } from './events.js';
+import { DirectionInspector } from './direction.js';
+import { checkRequest, checkResponse } from './handshake-check.js';
+import type { HttpRequestHead, HttpResponseHead } from './http-head.js';
+import { violation } from './rules.js';
+
+export interface SessionOptions {
+  previewBytes?: number;
+  maxInflate?: number;
+}
+
+/** Client bytes that arrive before the 101 are held (they can only be frames) up to this many. */
+const EARLY_CLIENT_BYTES = 1024 * 1024;
+
+export class Session {
+  private requestHead: HttpRequestHead | null = null;
+  private inspectors: Record<Side, DirectionInspector> | null = null;
+  private early: Buffer[] = [];
+  private earlyLength = 0;
+  private readonly endedSides: Side[] = [];
+  private firstClose: Side | null = null;
+
+  constructor(private readonly options: SessionOptions = {}) {}
+
+  /** True once a 101 switched the connection to WebSocket frames. */
+  get upgraded(): boolean {
+    return this.inspectors !== null;
+  }
+
+  request(head: HttpRequestHead): InspectorEvent[] {
+    this.requestHead = head;
+    const { event, violations } = checkRequest(head);
+    return [event, ...violations];
+  }
+
+  response(head: HttpResponseHead): InspectorEvent[] {
+    const { event, violations, negotiated } = checkResponse(this.requestHead, head);
+    const events: InspectorEvent[] = [event, ...violations];
+    if (!negotiated) return events;
+    const common = {
+      previewBytes: this.options.previewBytes,
+      maxInflate: this.options.maxInflate,
+      rsvDefinedByExtension: negotiated.unknownExtension,
+    };
+    const deflate = negotiated.deflate;
+    this.inspectors = {
+      client: new DirectionInspector({
+        ...common,
+        side: 'client',
+        deflate: deflate && { noContextTakeover: deflate.clientNoContextTakeover },
+      }),
+      server: new DirectionInspector({
+        ...common,
+        side: 'server',
+        deflate: deflate && { noContextTakeover: deflate.serverNoContextTakeover },
+      }),
+    };
+    for (const chunk of this.early) events.push(...this.data('client', chunk));
+    this.early = [];
+    return events;
+  }
+
+  /** Bytes a side sent after its head. */
+  data(side: Side, chunk: Uint8Array): InspectorEvent[] {
+    if (!this.inspectors) {
+      if (side === 'client') this.holdEarly(chunk);
+      return [];
+    }
+    const inspector = this.inspectors[side];
+    const events = inspector.push(chunk);
+    if (!this.firstClose && inspector.closeSent) this.firstClose = side;
+    return events;
+  }
+
+  /** The side's TCP stream ended (FIN or reset). */
+  end(side: Side): void {
+    if (!this.endedSides.includes(side)) this.endedSides.push(side);
+  }
+
+  /** The connection is over: the abnormal-closure verdict, if any, then the summary. */
+  finish(durationMs: number): InspectorEvent[] {
+    const events: InspectorEvent[] = [];
+    const inspectors = this.inspectors;
+    const clean = Boolean(inspectors?.client.closeSent && inspectors.server.closeSent);
+    if (inspectors) {
+      const brokeMidFrame = !inspectors.client.atFrameBoundary || !inspectors.server.atFrameBoundary;
+      if (!clean || brokeMidFrame) {
+        const from = this.endedSides[0] ?? null;
+        const why = brokeMidFrame ? 'in the middle of a frame' : 'before both close frames were seen';
+        events.push(violation('abnormal-closure', from, `the TCP connection ended ${why} (close code 1006)`));
+      }
+    }
+    const first = this.firstClose && inspectors ? inspectors[this.firstClose].closeSent : null;
+    const end: ConnectionEndEvent = {
+      type: 'connection-end',
+      clean,
+      closeCode: first?.code ?? null,
+      by: this.firstClose,
+      durationMs,
+      stats: {
+        client: { ...(inspectors?.client.stats ?? { frames: 0, messages: 0, wireBytes: 0 }) },
+        server: { ...(inspectors?.server.stats ?? { frames: 0, messages: 0, wireBytes: 0 }) },
+      },
+    };
+    events.push(end);
+    return events;
+  }
+
+  private holdEarly(chunk: Uint8Array): void {
+    if (this.earlyLength + chunk.length > EARLY_CLIENT_BYTES) return;
+    this.early.push(Buffer.from(chunk));
+    this.earlyLength += chunk.length;
+  }
+}
