@@ -10,9 +10,11 @@ import { escapeForTerminal } from '../render/escape.js';
 import * as accept from './accept.js';
 import * as key from './key.js';
 import * as decode from './decode.js';
+import * as proxy from './proxy.js';
+import * as echo from './echo.js';
 
 /** Each command module adds itself to the program; its action sets process.exitCode. */
-const commands = [accept, key, decode];
+const commands = [proxy, echo, accept, key, decode];
 
 export function buildProgram(): Command {
   const program = new Command('wsinspect')

@@ -1,0 +1,100 @@
+/**
+ * The proxy's listener: accepts clients on loopback (or wherever --listen
+ * says), plain or TLS, numbers the connections, and stamps every event with
+ * its connection and time before handing it to the renderers. The upstream is
+ * fixed here by configuration, never taken from a request (no open proxy).
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { WireEvent, InspectorEvent } from '../inspector/events.js';
+import { stamp } from '../inspector/events.js';
+import { dial } from '../net/dial.js';
+import { formatAddress, type Endpoint } from '../net/endpoint.js';
+import { ProxyConnection } from './proxy-connection.js';
+
+export interface ProxyOptions {
+  host: string;
+  port: number;
+  upstream: Endpoint;
+  onEvent(event: WireEvent): void;
+  /** Skip certificate verification of a wss/https upstream. */
+  insecure?: boolean;
+  strict?: boolean;
+  previewBytes?: number;
+  /** Serve TLS to clients with this certificate and key (PEM). */
+  tls?: { cert: Buffer; key: Buffer };
+  /** Connect and response deadline for the upstream. */
+  timeoutMs?: number;
+}
+
+export interface RunningProxy {
+  host: string;
+  port: number;
+  /** The URL clients use: ws:// or wss://. */
+  url: string;
+  /** Stops listening, ends every open connection (each reports its connection-end), then resolves. */
+  close(): Promise<void>;
+}
+
+export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+  const open = new Set<ProxyConnection>();
+  let nextConn = 1;
+  let allClosed: (() => void) | null = null;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+
+  const accept = (client: net.Socket) => {
+    const conn = nextConn++;
+    const emit = (event: InspectorEvent) => options.onEvent(stamp(event, conn, Date.now()));
+    emit({ type: 'connection', client: formatAddress(client.remoteAddress, client.remotePort), upstream: options.upstream.url });
+    const connection = new ProxyConnection(
+      client,
+      {
+        upstream: options.upstream,
+        dial: () => dial(options.upstream, { insecure: options.insecure, timeoutMs }),
+        emit,
+        strict: options.strict ?? false,
+        previewBytes: options.previewBytes,
+        responseTimeoutMs: timeoutMs,
+      },
+      () => {
+        open.delete(connection);
+        if (open.size === 0) allClosed?.();
+      },
+    );
+    open.add(connection);
+  };
+
+  const server = options.tls
+    ? tls.createServer({ cert: options.tls.cert, key: options.tls.key, allowHalfOpen: true }, accept)
+    : net.createServer({ allowHalfOpen: true }, accept);
+  // A client that fails its TLS handshake never becomes a connection; keep it from surfacing as an error.
+  server.on('tlsClientError', () => {});
+
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, options.host, options.port)));
+    server.listen(options.port, options.host, () => {
+      const address = server.address() as net.AddressInfo;
+      const host = formatAddress(options.host, address.port);
+      resolve({
+        host: options.host,
+        port: address.port,
+        url: `${options.tls ? 'wss' : 'ws'}://${host}/`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close();
+            if (open.size === 0) return done();
+            allClosed = done;
+            for (const connection of open) connection.destroy();
+          }),
+      });
+    });
+  });
+}
+
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = formatAddress(host, port);
+  if (err.code === 'EADDRINUSE') return new Error(`cannot listen on ${where}: the port is already in use`);
+  if (err.code === 'EADDRNOTAVAIL') return new Error(`cannot listen on ${where}: no such local address`);
+  if (err.code === 'EACCES') return new Error(`cannot listen on ${where}: permission denied`);
+  return new Error(`cannot listen on ${where}: ${err.message}`);
+}

@@ -1,0 +1,26 @@
+/**
+ * Forwards chunks from one socket to another, honouring backpressure: when
+ * the destination's buffer is full the source is paused until it drains, so
+ * a reader that stalls cannot grow the proxy's memory past one socket buffer.
+ */
+import type { Duplex } from 'node:stream';
+
+export class Pump {
+  private waiting = false;
+
+  constructor(
+    private readonly from: Duplex,
+    private readonly to: Duplex,
+  ) {}
+
+  write(data: Uint8Array): void {
+    if (data.length === 0 || this.to.destroyed) return;
+    if (this.to.write(data) || this.waiting) return;
+    this.waiting = true;
+    this.from.pause();
+    this.to.once('drain', () => {
+      this.waiting = false;
+      if (!this.from.destroyed) this.from.resume();
+    });
+  }
+}

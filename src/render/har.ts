@@ -1,0 +1,260 @@
+/**
+ * The `--har FILE` output: HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/)
+ * with one entry per WebSocket connection, its messages in Chrome DevTools'
+ * `_webSocketMessages` form (so DevTools and HAR viewers show them), and one
+ * entry per plain HTTP request the proxy relayed. Events are collected as
+ * they come; the file is written once, atomically, on close().
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { rename, unlink, writeFile } from 'node:fs/promises';
+import { STATUS_CODES } from 'node:http';
+import { basename, dirname, join } from 'node:path';
+import type {
+  HandshakeRequestEvent,
+  HandshakeResponseEvent,
+  Header,
+  HttpEvent,
+  MessageEvent,
+  WireEvent,
+} from '../inspector/events.js';
+import type { EventSink, Stamped } from './sink.js';
+
+interface HarNameValue {
+  name: string;
+  value: string;
+}
+
+interface HarWebSocketMessage {
+  type: 'send' | 'receive';
+  /** Seconds since the epoch, with a fraction (Chrome's unit here, unlike the rest of HAR). */
+  time: number;
+  opcode: 1 | 2;
+  /** The text, or the base64 of a binary message: the event's preview, which may be a prefix. */
+  data: string;
+}
+
+interface HarEntry {
+  startedDateTime: string;
+  time: number;
+  request: {
+    method: string;
+    url: string;
+    httpVersion: string;
+    cookies: HarNameValue[];
+    headers: HarNameValue[];
+    queryString: HarNameValue[];
+    headersSize: number;
+    bodySize: number;
+  };
+  response: {
+    status: number;
+    statusText: string;
+    httpVersion: string;
+    cookies: HarNameValue[];
+    headers: HarNameValue[];
+    content: { size: number; mimeType: string };
+    redirectURL: string;
+    headersSize: number;
+    bodySize: number;
+  };
+  cache: Record<string, never>;
+  timings: { blocked: number; dns: number; connect: number; send: number; wait: number; receive: number; ssl: number };
+  _resourceType?: 'websocket';
+  _webSocketMessages?: HarWebSocketMessage[];
+}
+
+/** A WebSocket entry being filled in, until its connection ends. */
+interface OpenEntry {
+  entry: HarEntry;
+  requestTs: number;
+}
+
+export function createHarSink(path: string): EventSink {
+  return new HarSink(path);
+}
+
+class HarSink implements EventSink {
+  private readonly entries: HarEntry[] = [];
+  private readonly upstreams = new Map<number, string>();
+  private readonly open = new Map<number, OpenEntry>();
+  private closing: Promise<void> | null = null;
+
+  constructor(private readonly path: string) {}
+
+  write(event: WireEvent): void {
+    switch (event.type) {
+      case 'connection':
+        this.upstreams.set(event.conn, event.upstream);
+        break;
+      case 'handshake-request':
+        this.request(event);
+        break;
+      case 'handshake-response':
+        this.response(event);
+        break;
+      case 'message':
+        this.open.get(event.conn)?.entry._webSocketMessages?.push(webSocketMessage(event));
+        break;
+      case 'http':
+        this.entries.push(httpEntry(event, this.upstreams.get(event.conn)));
+        break;
+      case 'connection-end':
+        // Finished entries stay in `entries`; the per-connection lookups go.
+        this.upstreams.delete(event.conn);
+        this.open.delete(event.conn);
+        break;
+    }
+  }
+
+  /** Writes the file; a second call (a second SIGINT) waits for the first write instead of writing again. */
+  close(): Promise<void> {
+    this.closing ??= writeAtomically(this.path, `${JSON.stringify(this.har(), null, 2)}\n`);
+    return this.closing;
+  }
+
+  private request(event: Stamped<HandshakeRequestEvent>): void {
+    const url = webSocketUrl(event, this.upstreams.get(event.conn));
+    const entry: HarEntry = {
+      startedDateTime: new Date(event.ts).toISOString(),
+      time: 0,
+      request: {
+        method: event.method,
+        url,
+        httpVersion: `HTTP/${event.httpVersion}`,
+        cookies: [],
+        headers: nameValues(event.headers),
+        queryString: queryString(url),
+        headersSize: headSize(`${event.method} ${event.path} HTTP/${event.httpVersion}`, event.headers),
+        bodySize: 0,
+      },
+      // Until a response comes, the entry reads as a failed request (status 0, as browsers record one).
+      response: emptyResponse(0, -1),
+      cache: {},
+      timings: timings(0),
+      _resourceType: 'websocket',
+      _webSocketMessages: [],
+    };
+    this.entries.push(entry);
+    this.open.set(event.conn, { entry, requestTs: event.ts });
+  }
+
+  private response(event: Stamped<HandshakeResponseEvent>): void {
+    const open = this.open.get(event.conn);
+    if (!open) return;
+    const wait = Math.max(0, event.ts - open.requestTs);
+    open.entry.response = {
+      ...emptyResponse(event.status, headSize(`HTTP/1.1 ${event.status} ${event.reason}`, event.headers)),
+      statusText: event.reason,
+      headers: nameValues(event.headers),
+      bodySize: 0,
+    };
+    // HAR's `time` is the sum of the timings; for a WebSocket that is the wait for the 101.
+    open.entry.time = wait;
+    open.entry.timings = timings(wait);
+  }
+
+  private har(): object {
+    const creator = { name: 'wsinspect', version: packageVersion() };
+    return { log: { version: '1.2', creator, entries: this.entries } };
+  }
+}
+
+function httpEntry(event: Stamped<HttpEvent>, upstream: string | undefined): HarEntry {
+  const url = absoluteUrl(upstream === undefined ? null : new URL(upstream), event.path, 'http');
+  return {
+    startedDateTime: new Date(event.ts).toISOString(),
+    time: 0,
+    request: {
+      method: event.method,
+      url,
+      httpVersion: 'HTTP/1.1',
+      cookies: [],
+      headers: [],
+      queryString: queryString(url),
+      headersSize: -1,
+      bodySize: -1,
+    },
+    response: { ...emptyResponse(event.status, -1), statusText: STATUS_CODES[event.status] ?? '' },
+    cache: {},
+    timings: timings(0),
+  };
+}
+
+function emptyResponse(status: number, headersSize: number): HarEntry['response'] {
+  return {
+    status,
+    statusText: '',
+    httpVersion: 'HTTP/1.1',
+    cookies: [],
+    headers: [],
+    content: { size: 0, mimeType: '' },
+    redirectURL: '',
+    headersSize,
+    bodySize: -1,
+  };
+}
+
+function timings(wait: number): HarEntry['timings'] {
+  return { blocked: -1, dns: -1, connect: -1, send: 0, wait, receive: 0, ssl: -1 };
+}
+
+function webSocketMessage(event: Stamped<MessageEvent>): HarWebSocketMessage {
+  return {
+    type: event.from === 'client' ? 'send' : 'receive',
+    time: event.ts / 1000,
+    opcode: event.kind === 'text' ? 1 : 2,
+    data: (event.kind === 'text' ? event.text : event.base64) ?? '',
+  };
+}
+
+/**
+ * ws:// or wss:// + the upstream's authority + the request path: the server
+ * the proxy really talked to. Without an upstream (no connection event), the
+ * Host header names it.
+ */
+function webSocketUrl(event: Stamped<HandshakeRequestEvent>, upstream: string | undefined): string {
+  if (upstream !== undefined) return absoluteUrl(new URL(upstream), event.path, 'ws');
+  const host = event.headers.find(([name]) => name.toLowerCase() === 'host')?.[1];
+  return host === undefined ? event.path : `ws://${host}${event.path}`;
+}
+
+/** `path` on the upstream's host, with the scheme family asked for (ws/wss or http/https, matching its TLS). */
+function absoluteUrl(upstream: URL | null, path: string, family: 'ws' | 'http'): string {
+  if (upstream === null || !path.startsWith('/')) return path;
+  const secure = upstream.protocol === 'wss:' || upstream.protocol === 'https:';
+  const scheme = family === 'ws' ? (secure ? 'wss' : 'ws') : secure ? 'https' : 'http';
+  return `${scheme}://${upstream.host}${path}`;
+}
+
+function queryString(url: string): HarNameValue[] {
+  if (!URL.canParse(url)) return [];
+  return [...new URL(url).searchParams].map(([name, value]) => ({ name, value }));
+}
+
+function nameValues(headers: Header[]): HarNameValue[] {
+  return headers.map(([name, value]) => ({ name, value }));
+}
+
+/** Bytes of the head as sent: start line, header lines, blank line (headers are latin1: a byte per character). */
+function headSize(startLine: string, headers: Header[]): number {
+  return headers.reduce((size, [name, value]) => size + name.length + 2 + value.length + 2, startLine.length + 2 + 2);
+}
+
+function packageVersion(): string {
+  // ../../package.json from both src/render (tests) and dist/render (the installed CLI).
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Write to a temporary file beside the target, then rename: a reader never sees half a HAR. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await writeFile(temp, text);
+    await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => {});
+    throw err;
+  }
+}

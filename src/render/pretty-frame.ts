@@ -1,0 +1,141 @@
+/**
+ * Frame and message lines of the pretty view: one aligned line per frame
+ * (every header field, then a preview of the payload), and a message line
+ * only where it adds to what the frames showed.
+ */
+import type { CloseInfo, FrameEvent, MessageEvent, Side } from '../inspector/events.js';
+import { OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT, isControl } from '../inspector/opcodes.js';
+import { columns, eventLine, formatBytes, hexPreview, plural, quotePreview, type Layout } from './pretty-text.js';
+import type { Stamped } from './sink.js';
+
+/** What a data frame carries: continuation frames don't say, the first frame of their message did. */
+export interface DataKind {
+  kind: 'text' | 'binary' | null;
+  compressed: boolean;
+}
+
+/** Per connection: the fragmented message each side has open. */
+export class OpenMessages {
+  private readonly open: Record<Side, DataKind | null> = { client: null, server: null };
+
+  /** The frame's data kind, null for control and reserved opcodes; `rsv1IsDeflate`: permessage-deflate is in use. */
+  enter(frame: FrameEvent, rsv1IsDeflate: boolean): DataKind | null {
+    if (frame.opcode === OP_TEXT || frame.opcode === OP_BINARY) {
+      const kind = frame.opcode === OP_TEXT ? 'text' : 'binary';
+      const data: DataKind = { kind, compressed: frame.rsv1 && rsv1IsDeflate };
+      this.open[frame.from] = frame.fin ? null : data;
+      return data;
+    }
+    if (frame.opcode !== OP_CONTINUATION) return null;
+    const data = this.open[frame.from] ?? { kind: null, compressed: false };
+    if (frame.fin) this.open[frame.from] = null;
+    return data;
+  }
+}
+
+/** `#3 14:02:11.123 C→S text   FIN    mask 37fa213d 5 B (7-bit)   "Hello"` */
+export function frameLine(frame: Stamped<FrameEvent>, data: DataKind | null, layout: Layout): string {
+  const { chalk } = layout;
+  const mask = frame.maskKey === null ? 'unmasked' : `mask ${frame.maskKey}`;
+  const line = eventLine(frame.conn, frame.ts, frame.from, layout)
+    .add(shortOpcode(frame).padEnd(7), isControl(frame.opcode) ? chalk.yellow : chalk.bold)
+    .add(flags(frame).padEnd(7))
+    .add(mask.padEnd(14), frame.maskKey === null ? chalk.dim : undefined)
+    // Padded for up to 99 B: that keeps 80 columns for `1000 Normal Closure`; longer lengths push the preview along.
+    .add(`${`${frame.payloadLength} B (${frame.lengthBits}-bit)`.padEnd(12)} `);
+  const preview = framePreview(frame, data, layout.width - line.width, layout);
+  // An empty preview leaves the padding of the length column behind.
+  return line.add(preview).toString().trimEnd();
+}
+
+/** `#3 14:02:11.125 C→S message text 2 frames 11 B → 5 B inflated "Hello"`, or null when the frames said it all. */
+export function messageLine(message: Stamped<MessageEvent>, layout: Layout): string | null {
+  if (!layout.verbose && message.frames === 1 && !message.compressed) return null;
+  const sizes = message.compressed
+    ? `${formatBytes(message.wireBytes)} → ${formatBytes(message.size)} inflated`
+    : formatBytes(message.size);
+  const line = eventLine(message.conn, message.ts, message.from, layout)
+    .add('message ', layout.chalk.bold)
+    .add(`${message.kind} ${plural(message.frames, 'frame')} ${sizes} `);
+  return line.add(messagePreview(message, layout.width - line.width)).toString();
+}
+
+function shortOpcode(frame: FrameEvent): string {
+  if (frame.opcodeName === 'continuation') return 'cont';
+  if (frame.opcodeName === 'reserved') return `op 0x${frame.opcode.toString(16)}`;
+  return frame.opcodeName;
+}
+
+/** `FIN`, or `···` for a frame more follow; then each RSV bit that is set: `FIN R1`. */
+function flags(frame: FrameEvent): string {
+  const set = [frame.fin ? 'FIN' : '···'];
+  if (frame.rsv1) set.push('R1');
+  if (frame.rsv2) set.push('R2');
+  if (frame.rsv3) set.push('R3');
+  return set.join(' ');
+}
+
+function framePreview(frame: FrameEvent, data: DataKind | null, budget: number, layout: Layout): string {
+  if (frame.opcode === OP_CLOSE) return closePreview(frame.close, budget);
+  if (frame.opcode === OP_PING || frame.opcode === OP_PONG) return controlPreview(frame, budget);
+  // The payload of a compressed frame is deflate output: its message line shows the text.
+  if (data?.compressed) return layout.chalk.dim('(compressed)');
+  if (data?.kind === 'text') return quotePreview(payloadText(frame), budget, hasMore(frame));
+  return hexPreview(frame.payloadHead, budget, hasMore(frame));
+}
+
+/** `1000 Normal Closure "bye"`; short of room, the peer's reason matters more than the code's name. */
+function closePreview(close: CloseInfo | undefined, budget: number): string {
+  if (!close || close.code === null) return '(no status code)';
+  const code = String(close.code);
+  const named = `${code} ${close.codeName ?? ''}`.trimEnd();
+  const full = close.reason === '' ? named : `${named} ${quotePreview(close.reason, Infinity)}`;
+  if (columns(full) <= budget) return full;
+  return close.reason === '' ? code : `${code} ${quotePreview(close.reason, budget - code.length - 1)}`;
+}
+
+/** Ping and pong payloads are free-form: text when they read as text, hex otherwise. */
+function controlPreview(frame: FrameEvent, budget: number): string {
+  const text = printableText(frame);
+  const more = hasMore(frame);
+  return text === null ? hexPreview(frame.payloadHead, budget, more) : quotePreview(text, budget, more);
+}
+
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+
+function printableText(frame: FrameEvent): string | null {
+  if (frame.payloadHead === '') return null;
+  try {
+    const bytes = Buffer.from(frame.payloadHead, 'hex');
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: hasMore(frame) });
+    return UNPRINTABLE.test(text) ? null : text;
+  } catch {
+    return null;
+  }
+}
+
+/** The frame's payload head as text, without the halves of code points cut at either end. */
+function payloadText(frame: FrameEvent): string {
+  let bytes = Buffer.from(frame.payloadHead, 'hex');
+  if (frame.opcode === OP_CONTINUATION) {
+    // A fragment may start inside a code point its previous fragment began (10xxxxxx bytes).
+    let skip = 0;
+    while (skip < 3 && skip < bytes.length && (bytes[skip]! & 0xc0) === 0x80) skip++;
+    bytes = bytes.subarray(skip);
+  }
+  // Streaming mode holds back a code point cut at the end instead of showing U+FFFD for it.
+  return new TextDecoder().decode(bytes, { stream: hasMore(frame) || !frame.fin });
+}
+
+/** The payload goes on past the bytes the event kept. */
+function hasMore(frame: FrameEvent): boolean {
+  return frame.payloadLength > frame.payloadHead.length / 2;
+}
+
+function messagePreview(message: MessageEvent, budget: number): string {
+  if (message.kind === 'text') return quotePreview(message.text ?? '', budget, message.truncated);
+  // Decode only the bytes that can show (3 columns each), not a 64 KiB preview.
+  const bytes = Math.ceil(budget / 3) + 1;
+  const head = Buffer.from((message.base64 ?? '').slice(0, 4 * Math.ceil(bytes / 3)), 'base64');
+  return hexPreview(head.toString('hex'), budget, head.length < message.size);
+}

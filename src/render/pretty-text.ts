@@ -1,0 +1,231 @@
+/**
+ * Text layout for the pretty view: terminal columns, fitting escaped wire text
+ * into what is left of a line, wrapping, and the small number formats. Lines
+ * are built from plain pieces and painted piece by piece, so widths are
+ * measured without ANSI codes.
+ */
+import type { ChalkInstance } from 'chalk';
+import type { Side } from '../inspector/events.js';
+import { escapeForTerminal } from './escape.js';
+
+export interface Layout {
+  chalk: ChalkInstance;
+  /** Columns every line fits in. */
+  width: number;
+  /** Show what repeats information too (single-frame messages). */
+  verbose: boolean;
+}
+
+export type Paint = (text: string) => string;
+
+export const plain: Paint = (text) => text;
+
+// Combining marks take no column; wide East Asian characters and emoji shown as emoji take two.
+// (Format characters like ZWJ never reach here unescaped.)
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}]$/u;
+const EMOJI = /^\p{Emoji_Presentation}$/u;
+const EAST_ASIAN_WIDE = /^[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{3fffd}]$/u;
+
+function charColumns(ch: string): number {
+  if (ZERO_WIDTH.test(ch)) return 0;
+  return EAST_ASIAN_WIDE.test(ch) || EMOJI.test(ch) ? 2 : 1;
+}
+
+/** Columns `text` (no ANSI codes) takes on a terminal. */
+export function columns(text: string): number {
+  let width = 0;
+  for (const ch of text) width += charColumns(ch);
+  return width;
+}
+
+/** A line built from pieces, each painted on its own; `width` counts only what shows. */
+export class Line {
+  private text = '';
+  width = 0;
+
+  add(piece: string, paint?: Paint): this {
+    this.text += paint ? paint(piece) : piece;
+    this.width += columns(piece);
+    return this;
+  }
+
+  toString(): string {
+    return this.text;
+  }
+}
+
+/**
+ * Escapes raw wire text for the terminal and keeps what fits in `budget`
+ * columns. Escaping goes character by character so an escape is never cut in
+ * half, and a long message is only read as far as it shows.
+ */
+function fitEscaped(raw: string, budget: number): { text: string; cut: boolean } {
+  let text = '';
+  let used = 0;
+  for (const ch of raw) {
+    const shown = escapeForTerminal(ch);
+    const width = columns(shown);
+    if (used + width > budget) return { text, cut: true };
+    text += shown;
+    used += width;
+  }
+  return { text, cut: false };
+}
+
+/** Wire text escaped, cut with `…` to fit `budget` columns. */
+export function fitText(raw: string, budget: number): string {
+  const whole = fitEscaped(raw, budget);
+  return whole.cut ? `${fitEscaped(raw, budget - 1).text}…` : whole.text;
+}
+
+/** Wire text as `"text"`, escaped, with `…` after the quote when cut here or when `more` follows on the wire. */
+export function quotePreview(raw: string, budget: number, more = false): string {
+  const whole = fitEscaped(raw, budget - 2);
+  if (!whole.cut && !more) return `"${whole.text}"`;
+  return `"${fitEscaped(raw, budget - 3).text}"…`;
+}
+
+/** Hex bytes as `01 ab ff`, with `…` when cut here or when `more` follows on the wire. */
+export function hexPreview(hex: string, budget: number, more = false): string {
+  const bytes = hex.match(/../g) ?? [];
+  const shownWidth = (count: number): number => 3 * count - 1 + (count < bytes.length || more ? 1 : 0);
+  let count = bytes.length;
+  while (count > 0 && shownWidth(count) > budget) count--;
+  const ellipsis = count < bytes.length || more ? '…' : '';
+  return bytes.slice(0, count).join(' ') + ellipsis;
+}
+
+/** Breaks text into lines of at most `width` columns, at spaces, and inside words longer than a line. */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const joined = line === '' ? word : `${line} ${word}`;
+    if (columns(joined) <= width) {
+      line = joined;
+      continue;
+    }
+    if (line !== '') lines.push(line);
+    const pieces = breakWord(word, width);
+    line = pieces.pop() ?? '';
+    lines.push(...pieces);
+  }
+  lines.push(line);
+  return lines;
+}
+
+function breakWord(word: string, width: number): string[] {
+  const pieces: string[] = [];
+  let piece = '';
+  for (const ch of word) {
+    // At least one character per piece, so a narrow width still makes progress.
+    if (piece !== '' && columns(piece + ch) > width) {
+      pieces.push(piece);
+      piece = '';
+    }
+    piece += ch;
+  }
+  pieces.push(piece);
+  return pieces;
+}
+
+/** `text` after what `line` holds, wrapped to `width`; continuation lines hang under where the text began. */
+export function hanging(line: Line, text: string, width: number, paint: Paint = plain): string[] {
+  const pad = ' '.repeat(line.width);
+  const parts = wrap(text, Math.max(1, width - line.width));
+  return parts.map((part, i) => (i === 0 ? line.toString() : pad) + paint(part));
+}
+
+/**
+ * `✘ text` after a plain `indent`, wrapped with a hanging indent: how verdicts
+ * and violations read. `text` must already be escaped.
+ */
+export function markedLines(
+  indent: string,
+  mark: string,
+  text: string,
+  width: number,
+  paint: Paint,
+  paintText = paint,
+): string[] {
+  return hanging(new Line().add(indent).add(`${mark} `, paint), text, width, paintText);
+}
+
+/** Pieces joined by ` · `, flowed onto as many lines as the width needs (continuations under `indent`). */
+export function flow(
+  first: Line,
+  parts: Array<[text: string, paint?: Paint]>,
+  width: number,
+  indent: string,
+  dim: Paint,
+): string[] {
+  const lines: string[] = [];
+  let line = first;
+  parts.forEach(([text, paint], i) => {
+    if (i > 0 && line.width + columns(` · ${text}`) > width) {
+      lines.push(line.toString());
+      line = new Line().add(indent);
+    } else if (i > 0) {
+      line.add(' · ', dim);
+    }
+    line.add(text, paint);
+  });
+  lines.push(line.toString());
+  return lines;
+}
+
+/** `#3 `: the connection id every line starts with (its width is the indent of what hangs under it). */
+export function connTag(conn: number): string {
+  return `#${conn} `;
+}
+
+/** Local wall-clock time with milliseconds, `14:02:11.123`. */
+export function clock(ts: number): string {
+  const date = new Date(ts);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const millis = String(date.getMilliseconds()).padStart(3, '0');
+  return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}.${millis}`;
+}
+
+export function arrow(from: Side): string {
+  return from === 'client' ? 'C→S' : 'S→C';
+}
+
+export function paintSide(layout: Layout, from: Side): Paint {
+  return from === 'client' ? layout.chalk.cyan : layout.chalk.magenta;
+}
+
+/** `#3 14:02:11.123 C→S `: how frame and message lines start. */
+export function eventLine(conn: number, ts: number, from: Side, layout: Layout): Line {
+  const { chalk } = layout;
+  return new Line()
+    .add(connTag(conn), chalk.bold)
+    .add(clock(ts), chalk.dim)
+    .add(' ')
+    .add(arrow(from), paintSide(layout, from))
+    .add(' ');
+}
+
+/** Byte counts in SI units (`512 B`, `1.2 kB`, `3.4 MB`), as network tools show them. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 999.95 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const seconds = Math.floor(ms / 1000);
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,158 @@
+/**
+ * The human view: one line per frame, a table and verdicts per handshake, a
+ * summary per connection, all within the terminal's width. Every event
+ * carries its connection id, so the proxy's interleaved connections stay
+ * readable. Everything from the wire is escaped (escape.ts); with a level-0
+ * chalk the output has no ANSI codes at all.
+ */
+import type { ChalkInstance } from 'chalk';
+import type { MessageEvent, ViolationEvent, WireEvent } from '../inspector/events.js';
+import { PERMESSAGE_DEFLATE } from '../inspector/extensions.js';
+import { OpenMessages, frameLine, messageLine } from './pretty-frame.js';
+import { handshakeLines, type HandshakeEvent } from './pretty-handshake.js';
+import {
+  connectionLine,
+  errorLines,
+  httpLine,
+  summaryLines,
+  undecodableLines,
+  violationLines,
+  type ConnectionTally,
+} from './pretty-lines.js';
+import type { Layout } from './pretty-text.js';
+import type { EventSink, Stamped, TextOut } from './sink.js';
+
+export interface PrettyOptions {
+  chalk: ChalkInstance;
+  /** Columns every line fits in (the terminal's width). */
+  width?: number;
+  /** Also show messages that a single uncompressed frame already showed. */
+  verbose?: boolean;
+}
+
+export function createPrettySink(out: TextOut, options: PrettyOptions): EventSink {
+  const layout: Layout = { chalk: options.chalk, width: options.width ?? 80, verbose: options.verbose ?? false };
+  return new PrettySink(out, layout);
+}
+
+/** What the view remembers about a connection, until it ends. */
+interface ConnectionState {
+  /** RSV1 is taken for permessage-deflate (its only registered use) until the handshake says otherwise. */
+  rsv1IsDeflate: boolean;
+  open: OpenMessages;
+  tally: ConnectionTally;
+  /** A handshake event waits for its violations, which follow it, to show them in its verdicts. */
+  pending: { event: HandshakeEvent; violations: Array<Stamped<ViolationEvent>> } | null;
+}
+
+class PrettySink implements EventSink {
+  private readonly connections = new Map<number, ConnectionState>();
+  private flushTimer: NodeJS.Immediate | null = null;
+
+  constructor(
+    private readonly out: TextOut,
+    private readonly layout: Layout,
+  ) {}
+
+  write(event: WireEvent): void {
+    const state = this.connections.get(event.conn);
+    if (state?.pending) {
+      if (event.type === 'violation' && event.rule.startsWith('handshake-')) {
+        state.pending.violations.push(event);
+        return;
+      }
+      this.flush(state);
+    }
+    this.print(this.render(event));
+    if (event.type === 'connection-end') this.connections.delete(event.conn);
+  }
+
+  async close(): Promise<void> {
+    if (this.flushTimer) clearImmediate(this.flushTimer);
+    this.flushTimer = null;
+    this.flushAll();
+  }
+
+  private render(event: WireEvent): string[] {
+    const layout = this.layout;
+    switch (event.type) {
+      case 'connection':
+        return [connectionLine(event, layout)];
+      case 'handshake-request':
+      case 'handshake-response':
+        this.hold(event);
+        return [];
+      case 'frame': {
+        const state = this.state(event.conn);
+        state.tally.websocket = true;
+        return [frameLine(event, state.open.enter(event, state.rsv1IsDeflate), layout)];
+      }
+      case 'message': {
+        this.tally(event);
+        const line = messageLine(event, layout);
+        return line === null ? [] : [line];
+      }
+      case 'violation':
+        return violationLines(event, layout);
+      case 'http':
+        return [httpLine(event, layout)];
+      case 'undecodable':
+        return undecodableLines(event, layout);
+      case 'error':
+        return errorLines(event, layout);
+      case 'connection-end':
+        return summaryLines(event, this.state(event.conn).tally, layout);
+    }
+  }
+
+  private hold(event: HandshakeEvent): void {
+    const state = this.state(event.conn);
+    if (event.type === 'handshake-response') {
+      state.rsv1IsDeflate = event.extensions.some((extension) => extension.name === PERMESSAGE_DEFLATE);
+      state.tally.websocket = event.status === 101;
+    }
+    state.pending = { event, violations: [] };
+    // The violations come in the same batch as their handshake event, so the end of this tick is late enough,
+    // and an idle connection (no frame for a minute) still shows its handshake at once.
+    this.flushTimer ??= setImmediate(() => {
+      this.flushTimer = null;
+      this.flushAll();
+    });
+  }
+
+  private tally(event: Stamped<MessageEvent>): void {
+    if (!event.compressed) return;
+    const { compressed } = this.state(event.conn).tally;
+    compressed.wireBytes += event.wireBytes;
+    compressed.size += event.size;
+  }
+
+  private flush(state: ConnectionState): void {
+    if (!state.pending) return;
+    const { event, violations } = state.pending;
+    state.pending = null;
+    this.print(handshakeLines(event, violations, this.layout));
+  }
+
+  private flushAll(): void {
+    for (const state of this.connections.values()) this.flush(state);
+  }
+
+  private state(conn: number): ConnectionState {
+    let state = this.connections.get(conn);
+    if (!state) {
+      state = {
+        rsv1IsDeflate: true,
+        open: new OpenMessages(),
+        tally: { websocket: false, compressed: { wireBytes: 0, size: 0 } },
+        pending: null,
+      };
+      this.connections.set(conn, state);
+    }
+    return state;
+  }
+
+  private print(lines: string[]): void {
+    if (lines.length > 0) this.out.write(`${lines.join('\n')}\n`);
+  }
+}

@@ -1,0 +1,81 @@
+import { expect, test } from 'vitest';
+import { stamp, type InspectorEvent, type WireEvent } from '../../src/inspector/events.js';
+import { violation } from '../../src/inspector/rules.js';
+import { createNdjsonSink } from '../../src/render/ndjson.js';
+import { fanOut, type EventSink } from '../../src/render/sink.js';
+
+const TS = 1_715_000_000_123.5;
+
+const EVENTS: InspectorEvent[] = [
+  { type: 'connection', client: '[::1]:51234', upstream: 'ws://127.0.0.1:9001/' },
+  { type: 'handshake-request', method: 'GET', path: '/', httpVersion: '1.1', headers: [['Host', 'x'], ['X-Evil', 'a\x1bb\u202ec']], key: null },
+  {
+    type: 'message',
+    from: 'server',
+    kind: 'text',
+    frames: 1,
+    compressed: false,
+    wireBytes: 12,
+    size: 12,
+    text: 'line1\nline2\x1b\u202e',
+    truncated: false,
+  },
+  violation('client-frame-unmasked', 'client', 'client frame is not masked'),
+  { type: 'error', message: 'upstream refused' },
+];
+
+/** The lines the sink wrote for `events`, once closed. */
+async function run(events: WireEvent[]): Promise<string[]> {
+  let text = '';
+  const sink = createNdjsonSink({ write: (chunk) => ((text += chunk), true) });
+  for (const event of events) sink.write(event);
+  await sink.close();
+  return text.split(/(?<=\n)/);
+}
+
+test('one JSON line per event, type, conn and ts first', async () => {
+  const events = EVENTS.map((event, i) => stamp(event, 7, TS + i));
+  const lines = await run(events);
+  expect(lines).toHaveLength(events.length);
+  lines.forEach((line, i) => {
+    expect(line.endsWith('\n')).toBe(true);
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    expect(Object.keys(parsed).slice(0, 3)).toEqual(['type', 'conn', 'ts']);
+    expect(parsed).toEqual(events[i]);
+  });
+});
+
+test('the text is exact: JSON escaping only, no terminal escaping', async () => {
+  const [line] = await run([stamp(EVENTS[2]!, 1, TS)]);
+  expect(line).toContain('"text":"line1\\nline2\\u001b\u202e"');
+  expect((JSON.parse(line!) as { text: string }).text).toBe('line1\nline2\x1b\u202e');
+});
+
+test("a tick's lines go out in one write at the end of the tick; a long burst sooner", async () => {
+  const writes: string[] = [];
+  const sink = createNdjsonSink({ write: (chunk) => (writes.push(chunk), true) });
+  sink.write(stamp(EVENTS[0]!, 1, TS));
+  sink.write(stamp(EVENTS[4]!, 1, TS));
+  expect(writes).toEqual([]);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(writes).toHaveLength(1);
+  expect(writes[0]!.split('\n')).toHaveLength(3);
+
+  const big = stamp({ type: 'error', message: 'x'.repeat(70_000) }, 1, TS);
+  sink.write(big);
+  expect(writes).toHaveLength(2);
+  await sink.close();
+  expect(writes).toHaveLength(2);
+});
+
+test('fanOut writes each event to every sink, and closes them all even when one fails', async () => {
+  const lines: string[] = [];
+  let closed = false;
+  const failing: EventSink = { write: () => {}, close: () => Promise.reject(new Error('disk full')) };
+  const last: EventSink = { write: () => {}, close: async () => void (closed = true) };
+  const sink = fanOut(createNdjsonSink({ write: (text) => (lines.push(text), true) }), failing, last);
+  sink.write(stamp(EVENTS[0]!, 1, TS));
+  await expect(sink.close()).rejects.toThrow('disk full');
+  expect(lines).toHaveLength(1);
+  expect(closed).toBe(true);
+});
