@@ -148,9 +148,14 @@ export class DirectionInspector implements FrameSink {
 
   onFrameEnd(): void {
     const header = this.header!;
+    if (this.role === 'message' && this.message!.compressed) this.inflater!.endFrame();
     const frame = this.frameEvent(header);
     if (header.opcode === OP_CLOSE) {
-      const { close, violations } = parseClosePayload(this.control.subarray(0, this.controlLength), this.side);
+      // An over-long close payload (already reported) was kept only to 125 bytes: a code point
+      // cut there is the cut's doing, not the sender's, so it is left out.
+      const kept = this.control.subarray(0, this.controlLength);
+      const cut = header.payloadLength > this.controlLength && kept.length > 2 ? incompleteTailLength(kept.subarray(2)) : 0;
+      const { close, violations } = parseClosePayload(kept.subarray(0, kept.length - cut), this.side);
       frame.close = close;
       this.pending.push(...violations);
       this.closeSent ??= close;
@@ -183,8 +188,8 @@ export class DirectionInspector implements FrameSink {
       const k = h.maskKey;
       if ((k[0]! | k[1]! | k[2]! | k[3]!) === 0) v('mask-key-weak', 'masking key is all zeros');
       else if (this.lastMaskKey && sameKey(k, this.lastMaskKey)) v('mask-key-weak', 'masking key repeats the previous frame\'s');
-      this.lastMaskKey = k;
     }
+    this.lastMaskKey = h.maskKey; // "the previous frame": an unmasked one has no key to repeat
     this.checkReservedBits(h, v);
     if (isReservedOpcode(h.opcode)) v('reserved-opcode', `opcode 0x${h.opcode.toString(16)} is reserved`);
     if (isControl(h.opcode) && h.payloadLength > 125) {
@@ -264,13 +269,14 @@ export class DirectionInspector implements FrameSink {
 
   private finishMessage(): void {
     const message = this.message!;
-    this.message = null;
     let partial = false;
     if (message.compressed) {
+      // Before `message` is let go: the appended tail may still flush bytes into it.
       const error = this.inflater!.finish();
       partial = this.inflater!.partial;
       if (error) this.pending.push(violation('deflate-error', this.side, error));
     }
+    this.message = null;
     if (message.utf8 && !message.utf8Reported && !partial && !message.utf8.end()) this.reportUtf8(message);
     const preview = message.preview.length === 1 ? message.preview[0]! : Buffer.concat(message.preview);
     const truncated = partial || message.size > message.previewLength;

@@ -8,7 +8,11 @@
  * zlib (measured in bench/), which only matters for compressed traffic.
  *
  * Input is fed in 1 KiB slices: deflate expands at most ~1032:1, so no single
- * output chunk exceeds ~1 MiB however the peer built its stream. Output past a
+ * output chunk exceeds ~1 MiB however the peer built its stream. The slices are
+ * cut at fixed offsets of the message (and at frame ends), never where the
+ * network happened to split it: fflate drops the output of a slice that fails,
+ * so a corrupt message would otherwise inflate to a different prefix for each
+ * chunking of the same bytes. Output past a
  * per-message budget is not produced at all, so a decompression bomb costs
  * bounded time and memory; the message is then reported as inflated in part.
  */
@@ -28,6 +32,9 @@ export class MessageInflater {
   private stopped = false;
   /** Set once a message went over budget under context takeover: later messages cannot be inflated. */
   private contextLost = false;
+  /** Compressed bytes waiting for a whole slice (or the frame's end). */
+  private readonly staging = new Uint8Array(SLICE);
+  private staged = 0;
 
   /**
    * @param noContextTakeover the sender resets its compressor per message (`*_no_context_takeover`)
@@ -49,20 +56,40 @@ export class MessageInflater {
     this.produced = 0;
     this.failed = null;
     this.stopped = this.contextLost;
+    this.staged = 0;
     if (!this.inflate || this.noContextTakeover) this.inflate = this.newInflate();
     else if (finalBlockSeen(this.inflate)) this.inflate = this.newInflate(windowOf(this.inflate));
   }
 
   /** Feeds compressed payload bytes (already unmasked). */
   push(data: Uint8Array): void {
-    for (let i = 0; i < data.length && !this.stopped && !this.failed; i += SLICE) {
-      this.feed(data.subarray(i, i + SLICE));
+    for (let i = 0; i < data.length && !this.stopped && !this.failed; ) {
+      const take = Math.min(SLICE - this.staged, data.length - i);
+      this.staging.set(data.subarray(i, i + take), this.staged);
+      this.staged += take;
+      i += take;
+      if (this.staged === SLICE) this.endFrame();
     }
+  }
+
+  /** A frame of the message ended: inflate what it brought (so its bytes are reported with it). */
+  endFrame(): void {
+    if (this.staged > 0 && !this.stopped && !this.failed) this.feed(this.staging.subarray(0, this.staged));
+    this.staged = 0;
   }
 
   /** Ends the message; returns an error sentence when the data did not inflate. */
   finish(): string | null {
-    if (!this.stopped && !this.failed) this.feed(TAIL);
+    this.endFrame();
+    if (!this.stopped && !this.failed) {
+      this.feed(TAIL);
+      // With the tail appended, a well-formed message ends on a block boundary (7.2.1) or
+      // after a BFINAL block. Otherwise it was cut short, and its leftover state would
+      // swallow the next message under context takeover.
+      if (!this.failed && !this.stopped && !endsCleanly(this.inflate!)) {
+        this.failed = 'the compressed message does not inflate: its data ends inside a DEFLATE block';
+      }
+    }
     if (this.stopped && !this.noContextTakeover) this.contextLost = true;
     if (this.failed) this.inflate = null; // the window is unusable; start afresh
     return this.failed;
@@ -80,7 +107,7 @@ export class MessageInflater {
     return new Inflate(dictionary ? { dictionary } : {}, (chunk) => {
       if (this.stopped) return;
       const room = this.budget - this.produced;
-      if (chunk.length >= room) {
+      if (chunk.length > room) {
         this.stopped = true;
         if (room > 0) this.sink(chunk.subarray(0, room));
         this.produced = this.budget;
@@ -100,12 +127,21 @@ export class MessageInflater {
  * of output. The BFINAL fixtures in test/inspector fail if that ever changes.
  */
 interface InflateInternals {
-  s: { f: number };
+  /** f: BFINAL of the current/last block; l: the literal table while inside a Huffman block. */
+  s: { f?: number; l?: unknown };
   o: Uint8Array;
+  /** Input not consumed yet (an unfinished block header or stored block). */
+  p: Uint8Array;
 }
 
 function finalBlockSeen(inflate: Inflate): boolean {
   return (inflate as unknown as InflateInternals).s.f !== 0;
+}
+
+/** No block is half-read: the stream stopped between blocks, or after the final one. */
+function endsCleanly(inflate: Inflate): boolean {
+  const { s, p } = inflate as unknown as InflateInternals;
+  return !s.l && (s.f === 1 || p.length === 0);
 }
 
 function windowOf(inflate: Inflate): Uint8Array {

@@ -27,6 +27,24 @@ export function incompleteTailLength(bytes: Uint8Array): number {
   return 0;
 }
 
+/**
+ * Whether an unfinished sequence (a valid lead byte and some of its continuation
+ * bytes) can still be completed. Only the second byte's range depends on the lead
+ * (E0, ED, F0, F4 narrow it); later ones are always 80-BF, so padding with 0x80 is
+ * a completion exactly when one exists.
+ */
+function completable(partial: Uint8Array): boolean {
+  if (partial.length < 2) return true;
+  const padded = new Uint8Array(sequenceLength(partial[0]!)).fill(0x80);
+  padded.set(partial);
+  return isUtf8(padded);
+}
+
+/**
+ * Reports invalid text as soon as the bytes so far cannot begin valid UTF-8,
+ * whatever the chunking: the verdict after any push depends only on the bytes,
+ * not on where they were split.
+ */
 export class Utf8Validator {
   private readonly carry = new Uint8Array(4);
   private carryLength = 0;
@@ -46,14 +64,14 @@ export class Utf8Validator {
       this.carry.set(chunk.subarray(0, take), this.carryLength);
       this.carryLength += take;
       start = take;
-      if (take < need) return true;
+      if (take < need) return (this.ok = completable(this.carry.subarray(0, this.carryLength)));
       this.ok = isUtf8(this.carry.subarray(0, this.carryLength));
       this.carryLength = 0;
       if (!this.ok) return false;
     }
     const rest = chunk.subarray(start);
     const tail = incompleteTailLength(rest);
-    this.ok = isUtf8(rest.subarray(0, rest.length - tail));
+    this.ok = isUtf8(rest.subarray(0, rest.length - tail)) && completable(rest.subarray(rest.length - tail));
     if (this.ok && tail > 0) {
       this.carry.set(rest.subarray(rest.length - tail));
       this.carryLength = tail;
