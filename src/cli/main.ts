@@ -12,9 +12,11 @@ import * as key from './key.js';
 import * as decode from './decode.js';
 import * as proxy from './proxy.js';
 import * as echo from './echo.js';
+import * as handshake from './handshake.js';
+import * as connect from './connect.js';
 
 /** Each command module adds itself to the program; its action sets process.exitCode. */
-const commands = [proxy, echo, accept, key, decode];
+const commands = [proxy, echo, accept, key, decode, handshake, connect];
 
 export function buildProgram(): Command {
   const program = new Command('wsinspect')

@@ -67,8 +67,11 @@ export interface FrameEvent {
   offset: number;
   /** Extra: how the length was encoded on the wire: 7, 16 or 64 bits. */
   lengthBits: 7 | 16 | 64;
-  /** Extra: up to 32 bytes of the unmasked wire payload, hex, for one-line previews. */
-  payloadHead: string;
+  /**
+   * Extra: up to 32 bytes of the unmasked wire payload, hex, for one-line previews.
+   * Always on control frames; on data frames when the consumer asked for them.
+   */
+  payloadHead?: string;
   close?: CloseInfo;
 }
 

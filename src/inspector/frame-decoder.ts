@@ -82,44 +82,58 @@ export class FrameDecoder {
     }
   }
 
-  /** Copies header bytes until the whole header is here; returns the new read position. */
+  /**
+   * Reads a header: in place when all of it is in this chunk (the common case,
+   * no copy), else gathered byte-wise into `head` across chunks. Returns the new
+   * read position.
+   */
   private readHeader(chunk: Uint8Array, pos: number): number {
-    const need = this.headFill < 2 ? 2 : headerLengthOf(this.head);
+    if (this.headFill === 0 && chunk.length - pos >= 2) {
+      const length = headerLengthAt(chunk, pos);
+      if (chunk.length - pos >= length) {
+        this.startFrame(chunk, pos, length);
+        return pos + length;
+      }
+    }
+    const need = this.headFill < 2 ? 2 : headerLengthAt(this.head, 0);
     const take = Math.min(need - this.headFill, chunk.length - pos);
-    this.head.set(chunk.subarray(pos, pos + take), this.headFill);
+    for (let i = 0; i < take; i++) this.head[this.headFill + i] = chunk[pos + i]!;
     this.headFill += take;
     pos += take;
     if (this.headFill < need) return pos;
-    if (need === 2 && headerLengthOf(this.head) > 2) return pos; // now we know how long it is
-    this.startFrame(need);
+    if (need === 2 && headerLengthAt(this.head, 0) > 2) return pos; // now we know how long it is
+    this.headFill = 0;
+    this.startFrame(this.head, 0, need);
     return pos;
   }
 
-  private startFrame(headerLength: number): void {
-    const h = this.head;
-    const len7 = h[1]! & 0x7f;
-    const masked = (h[1]! & 0x80) !== 0;
+  /** Decodes the header at h[at..at+headerLength). */
+  private startFrame(h: Uint8Array, at: number, headerLength: number): void {
+    const b0 = h[at]!;
+    const b1 = h[at + 1]!;
+    const len7 = b1 & 0x7f;
+    const masked = (b1 & 0x80) !== 0;
     let payloadLength = len7;
     let lengthBits: 7 | 16 | 64 = 7;
     let msbSet = false;
     if (len7 === 126) {
-      payloadLength = (h[2]! << 8) | h[3]!;
+      payloadLength = (h[at + 2]! << 8) | h[at + 3]!;
       lengthBits = 16;
     } else if (len7 === 127) {
-      const hi = ((h[2]! << 24) | (h[3]! << 16) | (h[4]! << 8) | h[5]!) >>> 0;
-      const lo = ((h[6]! << 24) | (h[7]! << 16) | (h[8]! << 8) | h[9]!) >>> 0;
+      const hi = ((h[at + 2]! << 24) | (h[at + 3]! << 16) | (h[at + 4]! << 8) | h[at + 5]!) >>> 0;
+      const lo = ((h[at + 6]! << 24) | (h[at + 7]! << 16) | (h[at + 8]! << 8) | h[at + 9]!) >>> 0;
       msbSet = hi >= 0x80000000;
       payloadLength = hi * TWO_32 + lo;
       lengthBits = 64;
     }
     const header: FrameHeader = {
-      fin: (h[0]! & 0x80) !== 0,
-      rsv1: (h[0]! & 0x40) !== 0,
-      rsv2: (h[0]! & 0x20) !== 0,
-      rsv3: (h[0]! & 0x10) !== 0,
-      opcode: h[0]! & 0x0f,
+      fin: (b0 & 0x80) !== 0,
+      rsv1: (b0 & 0x40) !== 0,
+      rsv2: (b0 & 0x20) !== 0,
+      rsv3: (b0 & 0x10) !== 0,
+      opcode: b0 & 0x0f,
       masked,
-      maskKey: masked ? h.slice(headerLength - 4, headerLength) : null,
+      maskKey: masked ? copyKey(h, at + headerLength - 4) : null,
       payloadLength,
       headerLength,
       lengthBits,
@@ -127,7 +141,6 @@ export class FrameDecoder {
       offset: this.position,
     };
     this.position += headerLength;
-    this.headFill = 0;
     this.header = header;
     this.payloadSeen = 0;
     if (msbSet) {
@@ -148,7 +161,18 @@ export class FrameDecoder {
 }
 
 /** Header length from its first two bytes: 2, + 2 or 8 for an extended length, + 4 for a mask key. */
-function headerLengthOf(head: Uint8Array): number {
-  const len7 = head[1]! & 0x7f;
-  return 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (head[1]! & 0x80 ? 4 : 0);
+function headerLengthAt(bytes: Uint8Array, at: number): number {
+  const b1 = bytes[at + 1]!;
+  const len7 = b1 & 0x7f;
+  return 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
+}
+
+/** The 4 masking-key bytes, copied: `bytes` may be the caller's chunk, which it may reuse. */
+function copyKey(bytes: Uint8Array, at: number): Uint8Array {
+  const key = new Uint8Array(4);
+  key[0] = bytes[at]!;
+  key[1] = bytes[at + 1]!;
+  key[2] = bytes[at + 2]!;
+  key[3] = bytes[at + 3]!;
+  return key;
 }

@@ -13,6 +13,8 @@ import { violation } from './rules.js';
 
 export interface SessionOptions {
   previewBytes?: number;
+  /** Data frames get a `payloadHead` (for the pretty view). */
+  payloadHeads?: boolean;
   maxInflate?: number;
 }
 
@@ -46,6 +48,7 @@ export class Session {
     if (!negotiated) return events;
     const common = {
       previewBytes: this.options.previewBytes,
+      payloadHeads: this.options.payloadHeads,
       maxInflate: this.options.maxInflate,
       rsvDefinedByExtension: negotiated.unknownExtension,
     };

@@ -30,3 +30,33 @@ export function unmaskInto(dst: Uint8Array, src: Uint8Array, mask: Uint8Array, p
   }
   for (; i < n; i++) dst[i] ^= mask[(phase + i) & 3]!;
 }
+
+/**
+ * A reusable 64 KiB buffer to unmask into, with a 32-bit view made once: the
+ * hot path (many small frames) then allocates nothing per frame.
+ */
+export class MaskScratch {
+  static readonly SIZE = 64 * 1024;
+  readonly bytes = Buffer.allocUnsafeSlow(MaskScratch.SIZE);
+  private readonly words = new Uint32Array(this.bytes.buffer, this.bytes.byteOffset, MaskScratch.SIZE / 4);
+
+  /** Unmasks src[start..end) (at most SIZE bytes) into bytes[0..); returns the length. */
+  unmask(src: Uint8Array, start: number, end: number, mask: Uint8Array, phase: number): number {
+    const n = end - start;
+    const bytes = this.bytes;
+    if (n < 32) {
+      for (let i = 0; i < n; i++) bytes[i] = src[start + i]! ^ mask[(phase + i) & 3]!;
+      return n;
+    }
+    bytes.set(start === 0 && end === src.length ? src : src.subarray(start, end));
+    const words = n >>> 2;
+    const m0 = mask[phase & 3]!, m1 = mask[(phase + 1) & 3]!, m2 = mask[(phase + 2) & 3]!, m3 = mask[(phase + 3) & 3]!;
+    const word = littleEndian
+      ? (m0 | (m1 << 8) | (m2 << 16) | (m3 << 24)) >>> 0
+      : ((m0 << 24) | (m1 << 16) | (m2 << 8) | m3) >>> 0;
+    const view = this.words;
+    for (let w = 0; w < words; w++) view[w] ^= word;
+    for (let i = words * 4; i < n; i++) bytes[i] ^= mask[(phase + i) & 3]!;
+    return n;
+  }
+}

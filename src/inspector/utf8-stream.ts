@@ -54,9 +54,17 @@ export class Utf8Validator {
     return this.ok;
   }
 
+  /** Starts a new text (the validator is reused across messages). */
+  reset(): void {
+    this.carryLength = 0;
+    this.ok = true;
+  }
+
   /** Feeds the next bytes; returns false once the text is known to be invalid. */
   push(chunk: Uint8Array): boolean {
     if (!this.ok) return false;
+    // The common case, whole code points and nothing carried: one native check, no views.
+    if (this.carryLength === 0 && incompleteTailLength(chunk) === 0) return (this.ok = isUtf8(chunk));
     let start = 0;
     if (this.carryLength > 0) {
       const need = Math.max(sequenceLength(this.carry[0]!), 1) - this.carryLength;

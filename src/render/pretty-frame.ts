@@ -80,6 +80,7 @@ function framePreview(frame: FrameEvent, data: DataKind | null, budget: number, 
   if (frame.opcode === OP_PING || frame.opcode === OP_PONG) return controlPreview(frame, budget);
   // The payload of a compressed frame is deflate output: its message line shows the text.
   if (data?.compressed) return layout.chalk.dim('(compressed)');
+  if (frame.payloadHead === undefined) return ''; // the producer kept no payload bytes for data frames
   if (data?.kind === 'text') return quotePreview(payloadText(frame), budget, hasMore(frame));
   return hexPreview(frame.payloadHead, budget, hasMore(frame));
 }
@@ -98,13 +99,13 @@ function closePreview(close: CloseInfo | undefined, budget: number): string {
 function controlPreview(frame: FrameEvent, budget: number): string {
   const text = printableText(frame);
   const more = hasMore(frame);
-  return text === null ? hexPreview(frame.payloadHead, budget, more) : quotePreview(text, budget, more);
+  return text === null ? hexPreview(frame.payloadHead ?? '', budget, more) : quotePreview(text, budget, more);
 }
 
 const UNPRINTABLE = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 
 function printableText(frame: FrameEvent): string | null {
-  if (frame.payloadHead === '') return null;
+  if (!frame.payloadHead) return null;
   try {
     const bytes = Buffer.from(frame.payloadHead, 'hex');
     const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: hasMore(frame) });
@@ -116,7 +117,7 @@ function printableText(frame: FrameEvent): string | null {
 
 /** The frame's payload head as text, without the halves of code points cut at either end. */
 function payloadText(frame: FrameEvent): string {
-  let bytes = Buffer.from(frame.payloadHead, 'hex');
+  let bytes = Buffer.from(frame.payloadHead ?? '', 'hex');
   if (frame.opcode === OP_CONTINUATION) {
     // A fragment may start inside a code point its previous fragment began (10xxxxxx bytes).
     let skip = 0;
@@ -129,7 +130,7 @@ function payloadText(frame: FrameEvent): string {
 
 /** The payload goes on past the bytes the event kept. */
 function hasMore(frame: FrameEvent): boolean {
-  return frame.payloadLength > frame.payloadHead.length / 2;
+  return frame.payloadLength > (frame.payloadHead ?? '').length / 2;
 }
 
 function messagePreview(message: MessageEvent, budget: number): string {
