@@ -1,0 +1,148 @@
+/** The proxy as a user runs it: the built CLI in a child process, NDJSON on stdout, HAR on SIGTERM. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { WebSocket } from 'ws';
+
+const MAIN = join(import.meta.dirname, '../../dist/cli/main.js');
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Running {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(args: string[]): Running {
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+async function until<T>(probe: () => T | undefined | null | false, what: string, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function proxyUrl(banner: string): string | undefined {
+  return /listening on (ws:\/\/\S+)/.exec(banner)?.[1];
+}
+
+describe('wsinspect proxy (CLI)', () => {
+  test('--json --har: NDJSON events on stdout, the banner on stderr, HAR written on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsinspect-har-'));
+    dirs.push(dir);
+    const har = join(dir, 'session.har');
+    const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--json', '--har', har]);
+    const url = await until(() => proxyUrl(proxy.stderr()), 'the banner');
+
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    await new Promise((r) => ws.once('open', r));
+    for (const text of ['one', 'two']) {
+      ws.send(text);
+      await new Promise((r) => ws.once('message', r));
+    }
+    ws.send(Buffer.from([0xde, 0xad]));
+    await new Promise((r) => ws.once('message', r));
+    ws.close(1000);
+    await new Promise((r) => ws.once('close', r));
+    await until(() => proxy.stdout().includes('"connection-end"'), 'connection-end');
+
+    proxy.child.kill('SIGTERM');
+    expect(await proxy.exited).toBe(0);
+    const events = proxy.stdout().trim().split('\n').map((line) => JSON.parse(line));
+    expect(events.map((e) => e.type)).toEqual([
+      'connection', 'handshake-request', 'handshake-response',
+      'frame', 'message', 'frame', 'message', 'frame', 'message', 'frame', 'message',
+      'frame', 'message', 'frame', 'message', 'frame', 'frame', 'connection-end',
+    ]);
+    expect(events.every((e) => e.conn === 1 && typeof e.ts === 'number')).toBe(true);
+
+    const log = JSON.parse(readFileSync(har, 'utf8')).log;
+    expect(log.version).toBe('1.2');
+    const entry = log.entries.find((e: { _resourceType?: string }) => e._resourceType === 'websocket');
+    const request = events.find((e) => e.type === 'handshake-request');
+    const response = events.find((e) => e.type === 'handshake-response');
+    expect(entry.request.headers).toEqual(request.headers.map(([name, value]: string[]) => ({ name, value })));
+    expect(entry.response.headers).toEqual(response.headers.map(([name, value]: string[]) => ({ name, value })));
+    expect(entry.response.status).toBe(101);
+    expect(entry._webSocketMessages.map((m: { type: string; opcode: number; data: string }) => [m.type, m.opcode, m.data])).toEqual([
+      ['send', 1, 'one'], ['receive', 1, 'one'], ['send', 1, 'two'], ['receive', 1, 'two'],
+      ['send', 2, Buffer.from([0xde, 0xad]).toString('base64')], ['receive', 2, Buffer.from([0xde, 0xad]).toString('base64')],
+    ]);
+  });
+
+  test('pretty view by default: the banner names the page to open and frames are printed', async () => {
+    const proxy = run(['--listen', '127.0.0.1:0', '--no-color']);
+    const url = await until(() => proxyUrl(proxy.stdout()), 'the banner');
+    expect(proxy.stdout()).toMatch(/open http:\/\/127\.0\.0\.1:\d+\/ in a browser/);
+    const ws = new WebSocket(url);
+    await new Promise((r) => ws.once('open', r));
+    ws.send('Hello, world!');
+    await new Promise((r) => ws.once('message', r));
+    ws.close(1000);
+    await until(() => proxy.stdout().includes('closed cleanly'), 'the summary');
+    expect(proxy.stdout()).toContain('✔ Sec-WebSocket-Accept matches');
+    expect(proxy.stdout()).toMatch(/C→S text .*"Hello, world!"/);
+    expect(proxy.stdout()).not.toMatch(/\x1b\[/);
+  });
+
+  test('an upstream that refuses: the client gets 502 with the cause, and an error event', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+
+    const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--upstream', `ws://127.0.0.1:${port}`, '--json']);
+    const url = await until(() => proxyUrl(proxy.stderr()), 'the banner');
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(url);
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!));
+      ws.on('error', () => {});
+    });
+    expect(status).toBe(502);
+    const line = await until(() => proxy.stdout().split('\n').find((l) => l.includes('"error"')), 'the error event');
+    expect(JSON.parse(line)).toMatchObject({ type: 'error', conn: 1, message: expect.stringContaining('connection refused') });
+  });
+
+  test('a port in use is a usage error: exit 2, one line naming --listen', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const proxy = run(['proxy', '--listen', `127.0.0.1:${port}`]);
+      expect(await proxy.exited).toBe(2);
+      expect(proxy.stderr().trim().split('\n')).toHaveLength(1);
+      expect(proxy.stderr()).toMatch(/already in use.*--listen/);
+    } finally {
+      taken.close();
+    }
+  });
+
+  test('bad flags and URLs are usage errors with one line', async () => {
+    for (const args of [['proxy', '--bogus'], ['proxy', '--upstream', 'ftp://x'], ['proxy', '--listen', 'nonsense']]) {
+      const proxy = run(args);
+      expect(await proxy.exited, args.join(' ')).toBe(2);
+      expect(proxy.stderr().trim().split('\n'), args.join(' ')).toHaveLength(1);
+    }
+  });
+});
