@@ -1,8 +1,8 @@
 /** `wsinspect accept KEY [--explain] [--verify ACCEPT]`: the Sec-WebSocket-Accept computation. */
 import type { Command } from 'commander';
-import chalk from 'chalk';
 import { computeAccept, explainAccept, isValidKey } from '../accept-calc/accept.js';
 import { escapeForTerminal } from '../render/escape.js';
+import { makeChalk } from '../render/color.js';
 import { CheckFailed } from './errors.js';
 
 interface AcceptOptions {
@@ -36,10 +36,10 @@ function verify(key: string, actual: string): void {
   if (actual !== expected) {
     throw new CheckFailed(`accept mismatch: expected ${expected}, got ${actual}`);
   }
-  process.stdout.write(`${chalk.green('✔')} accept matches: ${expected}\n`);
+  process.stdout.write(`${makeChalk().green('✔')} accept matches: ${expected}\n`);
 }
 
-export function renderExplanation(key: string): string {
+export function renderExplanation(key: string, chalk = makeChalk()): string {
   const steps = explainAccept(key);
   const label = (text: string) => chalk.bold(text.padEnd(22));
   const keyNote = steps.keyBytesHex
