@@ -1,6 +1,6 @@
 /** `wsinspect echo [--host H] [--port N] [--deflate] [--prefix TEXT]`: the echo server alone. */
 import type { Command } from 'commander';
-import { startEchoServer } from '../echo/echo-server.js';
+import { ListenError, startEchoServer } from '../echo/echo-server.js';
 import { UsageError } from './errors.js';
 
 export const DEFAULT_PORT = 9001;
@@ -26,8 +26,8 @@ export function register(program: Command): void {
 /** Runs until `stop` settles (by default: SIGINT or SIGTERM), then closes the server. */
 export async function runEcho(options: EchoOptions, stop?: Promise<unknown>): Promise<void> {
   const port = parsePort(options.port);
-  const server = await startEchoServer({ ...options, port }).catch((err: Error) => {
-    throw new UsageError(err.message);
+  const server = await startEchoServer({ ...options, port }).catch((err: unknown) => {
+    throw err instanceof ListenError ? new UsageError(err.message) : err;
   });
   const page = server.url.replace(/^ws:/, 'http:');
   process.stdout.write(`echo server listening on ${server.url} (demo page: ${page})\n`);

@@ -13,6 +13,7 @@ export const DEMO_PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>WebSocket Echo Test</title>
+<link rel="icon" href="data:,">
 <style>
   body { font: 15px/1.4 system-ui, sans-serif; max-width: 50rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
   fieldset { border: 1px solid #ccc; border-radius: 4px; margin: 0 0 1rem; }
@@ -105,7 +106,7 @@ $('close').onclick = () => {
   showState();
 };
 $('reconnect').onclick = () => {
-  if (socket.readyState !== WebSocket.CLOSED) socket.close();
+  if (socket.readyState !== WebSocket.CLOSED) socket.close(1000, 'reconnecting');
   connect();
 };
 

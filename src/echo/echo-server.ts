@@ -34,8 +34,7 @@ type App = uWS.TemplatedApp & {
   listen(host: string, port: number, options: number, cb: (socket: uWS.us_listen_socket | false) => void): App;
   close(): void;
 };
-const LIBUS_LISTEN_EXCLUSIVE_PORT = (uWS as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number })
-  .LIBUS_LISTEN_EXCLUSIVE_PORT;
+const { LIBUS_LISTEN_EXCLUSIVE_PORT } = uWS as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT?: number };
 
 /** Largest message accepted (uWS's default is 16 KiB); tests push 16 MiB messages through. */
 const MAX_PAYLOAD = 256 * 1024 * 1024;
@@ -54,7 +53,18 @@ const DROPPED = 2;
  */
 const DEFLATE = uWS.DEDICATED_COMPRESSOR_256KB | uWS.DEDICATED_DECOMPRESSOR_32KB;
 
-export function startEchoServer(options: EchoServerOptions = {}): Promise<EchoServer> {
+/** The address could not be bound (in use, not permitted, unknown host): the user's to fix. */
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
+export async function startEchoServer(options: EchoServerOptions = {}): Promise<EchoServer> {
+  // Without a prebuilt binary for this Node ABI (or with UWS_USE_FALLBACK set), the package loads
+  // a partial JavaScript shim lacking what this server uses: listen options, compression, app.close.
+  if (typeof LIBUS_LISTEN_EXCLUSIVE_PORT !== 'number') {
+    const runtime = `Node ${process.version} on ${process.platform}-${process.arch}`;
+    throw new Error(`uWebSockets.js loaded its JavaScript fallback, not a native build, for ${runtime}`);
+  }
   const { host = '127.0.0.1', port = 0, deflate = false, prefix = '' } = options;
   const prefixBytes = Buffer.from(prefix);
   const sockets = new Set<uWS.WebSocket<unknown>>();
@@ -91,7 +101,7 @@ export function startEchoServer(options: EchoServerOptions = {}): Promise<EchoSe
       if (!listenSocket) {
         app.close();
         void whyListenFailed(host, port).then((why) =>
-          reject(new Error(`cannot listen on ${hostPort(host, port)}: ${why}`)),
+          reject(new ListenError(`cannot listen on ${hostPort(host, port)}: ${why}`)),
         );
         return;
       }
