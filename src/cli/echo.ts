@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { ListenError, startEchoServer } from '../echo/echo-server.js';
 import { UsageError } from './errors.js';
+import { parsePort, untilSignalled } from './options.js';
 
 export const DEFAULT_PORT = 9001;
 
@@ -31,24 +32,6 @@ export async function runEcho(options: EchoOptions, stop?: Promise<unknown>): Pr
   });
   const page = server.url.replace(/^ws:/, 'http:');
   process.stdout.write(`echo server listening on ${server.url} (demo page: ${page})\n`);
-  await (stop ?? signalled());
+  await (stop ?? untilSignalled());
   await server.close();
-}
-
-function parsePort(text: string): number {
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) {
-    throw new UsageError(`invalid port "${text}": expected an integer from 0 to 65535`);
-  }
-  return port;
-}
-
-function signalled(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  });
 }

@@ -57,7 +57,8 @@ export class ProxyConnection {
   private toClient: Pump | null = null;
   private responseTimer: NodeJS.Timeout | null = null;
   private strictPending = false;
-  private closedSockets = 0;
+  /** Which sides are over: their socket closed, or (upstream) it never opened or was given up on. */
+  private readonly closed: Record<Side, boolean> = { client: false, server: false };
   private finished = false;
 
   constructor(
@@ -76,7 +77,15 @@ export class ProxyConnection {
   /** Ends the connection at once (the proxy is stopping). */
   destroy(): void {
     this.client.destroy();
-    this.upstreamSocket?.destroy();
+    if (this.upstreamSocket) this.upstreamSocket.destroy();
+    else this.sideClosed('server'); // a dial still under way is abandoned, not waited for
+  }
+
+  /** Bytes this connection holds in its sockets' buffers (both sockets, both directions). */
+  bufferedBytes(): number {
+    let total = this.client.writableLength + this.client.readableLength;
+    if (this.upstreamSocket) total += this.upstreamSocket.writableLength + this.upstreamSocket.readableLength;
+    return total;
   }
 
   private async connectUpstream(): Promise<void> {
@@ -84,12 +93,12 @@ export class ProxyConnection {
     try {
       socket = await this.ctx.dial();
     } catch (err) {
-      this.failUpstream(err as Error);
+      if (!this.closed.server) this.failUpstream(err as Error);
       return;
     }
-    if (this.client.destroyed) {
-      socket.destroy();
-      this.socketClosed(); // counts for the upstream side, which never really opened
+    if (this.closed.server || this.client.destroyed) {
+      socket.destroy(); // the client left (or the proxy stopped) while the dial was under way
+      this.sideClosed('server');
       return;
     }
     this.upstreamSocket = socket;
@@ -104,9 +113,9 @@ export class ProxyConnection {
   private failUpstream(err: Error): void {
     const timeout = err instanceof DialError && err.kind === 'timeout';
     const message = `upstream ${this.ctx.upstream.url}: ${err.message}`;
-    this.ctx.emit({ type: 'error', message });
+    this.emit({ type: 'error', message });
     this.answerClient(timeout ? 504 : 502, timeout ? 'Gateway Timeout' : 'Bad Gateway', message);
-    this.socketClosed();
+    this.sideClosed('server'); // it never opened
   }
 
   private answerClient(status: number, reason: string, message: string): void {
@@ -155,7 +164,7 @@ export class ProxyConnection {
     this.headBytes = [];
     this.requestParser = new HeadParser('request');
     if (!result.ok) {
-      this.ctx.emit({ type: 'error', message: `client sent a malformed request head: ${result.error}` });
+      this.emit({ type: 'error', message: `client sent a malformed request head: ${result.error}` });
       this.clientMode = 'raw';
       this.toUpstream!.write(received);
       return new Uint8Array(0);
@@ -194,7 +203,7 @@ export class ProxyConnection {
           if ('error' in result) return this.toRaw(`response body: ${result.error}`, data, 'server');
           this.toClient!.write(data.subarray(0, result.consumed));
           data = data.subarray(result.consumed);
-          if (result.done) this.upstreamMode = 'head';
+          if (result.done) this.responseDone();
           break;
         }
         case 'frames':
@@ -223,13 +232,16 @@ export class ProxyConnection {
     this.responseParser = new HeadParser('response');
     this.clearResponseTimer();
     if (!result.ok) {
-      this.ctx.emit({ type: 'error', message: `upstream sent a malformed response head: ${result.error}` });
+      this.emit({ type: 'error', message: `upstream sent a malformed response head: ${result.error}` });
       this.toRaw(null, received, 'server');
       return new Uint8Array(0);
     }
     const head = result.head;
     this.toClient!.write(received.subarray(0, received.length - result.rest.length));
-    if (head.status >= 100 && head.status < 200 && head.status !== 101) return result.rest; // interim: the real answer follows
+    if (head.status >= 100 && head.status < 200 && head.status !== 101) {
+      this.armResponseTimer(); // interim: the real answer follows
+      return result.rest;
+    }
     const request = this.queue.shift()!;
     if (request.upgrade) {
       this.emitAll(this.session.response(head));
@@ -240,7 +252,7 @@ export class ProxyConnection {
       }
       this.clientMode = 'raw'; // the upgrade was refused; what the client sent after it is not HTTP we can follow
     } else {
-      this.ctx.emit({ type: 'http', method: request.method, path: request.path, status: head.status });
+      this.emit({ type: 'http', method: request.method, path: request.path, status: head.status });
     }
     const length = responseBodyLength(head, request.method);
     if ('error' in length) {
@@ -248,8 +260,8 @@ export class ProxyConnection {
       return new Uint8Array(0);
     }
     this.responseBody = new BodyFramer(length);
-    this.upstreamMode = this.responseBody.done ? 'head' : 'body';
-    if (this.queue.length > 0) this.armResponseTimer();
+    if (this.responseBody.done) this.responseDone();
+    else this.upstreamMode = 'body';
     return result.rest;
   }
 
@@ -257,15 +269,20 @@ export class ProxyConnection {
 
   /** Stops following HTTP in both directions; `data` (from `side`) and everything after is only relayed. */
   private toRaw(reason: string | null, data: Uint8Array, side: Side = 'client'): void {
-    if (reason) this.ctx.emit({ type: 'error', message: `cannot follow the HTTP exchange any more (${reason}); relaying bytes unchanged` });
+    if (reason) this.emit({ type: 'error', message: `cannot follow the HTTP exchange any more (${reason}); relaying bytes unchanged` });
     this.clientMode = this.clientMode === 'frames' ? 'frames' : 'raw';
     this.upstreamMode = this.upstreamMode === 'frames' ? 'frames' : 'raw';
     (side === 'client' ? this.toUpstream : this.toClient)!.write(data);
   }
 
+  /** Events of this connection; none after its connection-end. */
+  private emit(event: InspectorEvent): void {
+    if (!this.finished) this.ctx.emit(event);
+  }
+
   private emitAll(events: InspectorEvent[]): void {
     for (const event of events) {
-      this.ctx.emit(event);
+      this.emit(event);
       if (this.ctx.strict && event.type === 'violation' && event.severity === 'error') {
         if (this.session.upgraded) this.strictClose();
         else this.strictPending = true;
@@ -278,18 +295,29 @@ export class ProxyConnection {
     if (this.clientMode === 'raw' && this.upstreamMode === 'raw') return;
     this.clientMode = 'raw';
     this.upstreamMode = 'raw';
-    this.ctx.emit({ type: 'error', message: 'strict: protocol violation, closing both sides with 1002' });
+    this.emit({ type: 'error', message: 'strict: protocol violation, closing both sides with 1002' });
     this.client.end(encodeClose(1002, 'protocol violation (wsinspect --strict)'));
     this.upstreamSocket?.end(encodeClose(1002, 'protocol violation (wsinspect --strict)', randomBytes(4)));
   }
 
+  /** A response is complete: the next head is awaited, if a request is waiting for it. */
+  private responseDone(): void {
+    this.upstreamMode = 'head';
+    this.armResponseTimer();
+  }
+
+  /**
+   * Starts the deadline for the upstream's next response head, when one is
+   * awaited: not while an earlier response's body is still streaming (a
+   * pipelined request must not get a 504 in the middle of that body).
+   */
   private armResponseTimer(): void {
-    if (this.responseTimer) return;
+    if (this.responseTimer || this.queue.length === 0 || this.upstreamMode !== 'head') return;
     this.responseTimer = setTimeout(() => {
       this.responseTimer = null;
       const seconds = this.ctx.responseTimeoutMs / 1000;
       const message = `upstream ${this.ctx.upstream.url}: no response within ${seconds} s`;
-      this.ctx.emit({ type: 'error', message });
+      this.emit({ type: 'error', message });
       this.upstreamSocket?.destroy();
       this.answerClient(504, 'Gateway Timeout', message);
     }, this.ctx.responseTimeoutMs);
@@ -315,16 +343,20 @@ export class ProxyConnection {
       this.session.end(side);
       const peer = other();
       if (peer && !peer.destroyed && peer.writableEnded && peer.readableEnded) peer.destroy();
-      this.socketClosed();
+      this.sideClosed(side);
+      // The client left while the upstream was still being dialled: give up on it now.
+      if (side === 'client' && !this.upstreamSocket) this.sideClosed('server');
     });
   }
 
-  private socketClosed(): void {
-    this.closedSockets++;
-    if (this.closedSockets < 2 || this.finished) return;
-    this.finished = true;
+  /** Counts a side as over (once); when both are, the connection-end goes out, last. */
+  private sideClosed(side: Side): void {
+    if (this.closed[side]) return;
+    this.closed[side] = true;
+    if (!this.closed.client || !this.closed.server || this.finished) return;
     this.clearResponseTimer();
-    for (const event of this.session.finish(Date.now() - this.started)) this.ctx.emit(event);
+    for (const event of this.session.finish(Date.now() - this.started)) this.emit(event);
+    this.finished = true;
     this.onDone();
   }
 }

@@ -32,8 +32,10 @@ export interface RunningProxy {
   port: number;
   /** The URL clients use: ws:// or wss://. */
   url: string;
-  /** Stops listening, ends every open connection (each reports its connection-end), then resolves. */
+  /** Stops listening, ends every open connection (each reports its connection-end), then resolves. Idempotent. */
   close(): Promise<void>;
+  /** Bytes held in the buffers of all open connections' sockets (a read-only gauge: backpressure keeps it small). */
+  bufferedBytes(): number;
 }
 
 export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
@@ -70,22 +72,33 @@ export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   // A client that fails its TLS handshake never becomes a connection; keep it from surfacing as an error.
   server.on('tlsClientError', () => {});
 
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> =>
+    (closing ??= new Promise<void>((done) => {
+      server.close();
+      if (open.size === 0) return done();
+      allClosed = done;
+      for (const connection of open) connection.destroy();
+    }));
+
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, options.host, options.port)));
     server.listen(options.port, options.host, () => {
+      // Past listen, the server's own errors (a failed accept, e.g. EMFILE) are transient: the
+      // client in question is simply not served. Without a listener they would crash the process.
+      server.on('error', () => {});
       const address = server.address() as net.AddressInfo;
       const host = formatAddress(options.host, address.port);
       resolve({
         host: options.host,
         port: address.port,
         url: `${options.tls ? 'wss' : 'ws'}://${host}/`,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close();
-            if (open.size === 0) return done();
-            allClosed = done;
-            for (const connection of open) connection.destroy();
-          }),
+        close,
+        bufferedBytes: () => {
+          let total = 0;
+          for (const connection of open) total += connection.bufferedBytes();
+          return total;
+        },
       });
     });
   });

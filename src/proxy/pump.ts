@@ -14,7 +14,9 @@ export class Pump {
   ) {}
 
   write(data: Uint8Array): void {
-    if (data.length === 0 || this.to.destroyed) return;
+    // Once the proxy has ended or dropped the destination (--strict, an answer of its own), later
+    // bytes have nowhere to go; writing them would raise "write after end" and tear down the peer.
+    if (data.length === 0 || this.to.destroyed || this.to.writableEnded) return;
     if (this.to.write(data) || this.waiting) return;
     this.waiting = true;
     this.from.pause();
