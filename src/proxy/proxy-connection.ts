@@ -26,7 +26,15 @@ export interface ConnectionContext {
   previewBytes?: number;
   /** How long the upstream may take to answer a request head. */
   responseTimeoutMs: number;
+  /**
+   * After the proxy ends a side itself (its own 502/504, --strict), how long
+   * that peer may take to close its end before the socket is dropped.
+   * Default 5 s.
+   */
+  lingerMs?: number;
 }
+
+const DEFAULT_LINGER_MS = 5_000;
 
 /**
  * What each direction's bytes are, as far as the proxy is concerned: an HTTP
@@ -56,6 +64,7 @@ export class ProxyConnection {
   private toUpstream: Pump | null = null;
   private toClient: Pump | null = null;
   private responseTimer: NodeJS.Timeout | null = null;
+  private lingerTimer: NodeJS.Timeout | null = null;
   private strictPending = false;
   /** Which sides are over: their socket closed, or (upstream) it never opened or was given up on. */
   private readonly closed: Record<Side, boolean> = { client: false, server: false };
@@ -126,6 +135,20 @@ export class ProxyConnection {
     );
     this.clientMode = 'raw';
     this.client.resume(); // read and drop whatever the client still sends, so it sees our answer
+    this.linger();
+  }
+
+  /**
+   * The proxy has ended the connection's sockets itself; a peer that never
+   * closes its end (never reads our FIN) would hold the connection open for
+   * good. Give it a moment to read the answer, then drop both sockets.
+   */
+  private linger(): void {
+    if (this.lingerTimer) return;
+    this.lingerTimer = setTimeout(() => {
+      this.client.destroy();
+      this.upstreamSocket?.destroy();
+    }, this.ctx.lingerMs ?? DEFAULT_LINGER_MS);
   }
 
   // ---- client → upstream ------------------------------------------------
@@ -298,6 +321,7 @@ export class ProxyConnection {
     this.emit({ type: 'error', message: 'strict: protocol violation, closing both sides with 1002' });
     this.client.end(encodeClose(1002, 'protocol violation (wsinspect --strict)'));
     this.upstreamSocket?.end(encodeClose(1002, 'protocol violation (wsinspect --strict)', randomBytes(4)));
+    this.linger();
   }
 
   /** A response is complete: the next head is awaited, if a request is waiting for it. */
@@ -355,6 +379,7 @@ export class ProxyConnection {
     this.closed[side] = true;
     if (!this.closed.client || !this.closed.server || this.finished) return;
     this.clearResponseTimer();
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
     for (const event of this.session.finish(Date.now() - this.started)) this.emit(event);
     this.finished = true;
     this.onDone();

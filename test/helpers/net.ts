@@ -178,7 +178,9 @@ export class Peer extends Waitable {
   error: Error | null = null;
   /** When false, received bytes are hashed and counted but not kept (big transfers). */
   keep = true;
-  private readonly hash = createHash('sha256');
+  private hash = createHash('sha256');
+  /** `received` when the digest was (re)started. */
+  digestFrom = 0;
 
   constructor(readonly socket: net.Socket) {
     super();
@@ -207,9 +209,15 @@ export class Peer extends Waitable {
     return Buffer.concat(this.chunks);
   }
 
-  /** SHA-256 of everything received so far. */
+  /** SHA-256 of everything received so far (since restartDigest()). */
   digest(): string {
     return this.hash.copy().digest('hex');
+  }
+
+  /** Starts the digest afresh: it then covers only bytes received from now on. */
+  restartDigest(): void {
+    this.hash = createHash('sha256');
+    this.digestFrom = this.received;
   }
 
   untilBytes(n: number, timeoutMs?: number): Promise<void> {
