@@ -78,6 +78,7 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
     insecure: options.insecure,
     strict: options.strict,
     previewBytes,
+    payloadHeads: !options.json, // only the pretty view shows per-frame payload previews
     tls,
     timeoutMs,
   }).catch(async (err: Error) => {

@@ -13,6 +13,8 @@ export interface DialOptions {
   timeoutMs?: number;
   /** ALPN protocols to offer over TLS (WebSocket over HTTP/1.1: ["http/1.1"]). */
   alpn?: string[];
+  /** Gives up on the dial (the socket is destroyed and the promise rejects). */
+  signal?: AbortSignal;
 }
 
 export class DialError extends Error {
@@ -42,14 +44,22 @@ export function dial(endpoint: Endpoint, options: DialOptions = {}): Promise<net
       socket.destroy();
       reject(new DialError(`no connection within ${timeoutMs / 1000} s`, 'timeout'));
     }, timeoutMs);
+    const abort = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(new DialError('the dial was abandoned', 'other'));
+    };
+    options.signal?.addEventListener('abort', abort, { once: true });
     const fail = (err: Error) => {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abort);
       socket.destroy();
       reject(describeDialError(err, endpoint));
     };
     socket.once('error', fail);
     socket.once(endpoint.secure ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abort);
       socket.off('error', fail);
       socket.setNoDelay(true);
       resolve(socket);

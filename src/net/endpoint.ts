@@ -47,5 +47,6 @@ export function parseEndpoint(text: string): Endpoint {
 /** "ip:port", with IPv6 as "[::1]:port" (the contract's `client` field). */
 export function formatAddress(address: string | undefined, port: number | undefined): string {
   const host = address?.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : (address ?? '?');
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  const shownPort = port ?? '?'; // a client gone before it was accepted has neither
+  return host.includes(':') ? `[${host}]:${shownPort}` : `${host}:${shownPort}`;
 }

@@ -20,10 +20,12 @@ import { Pump } from './pump.js';
 export interface ConnectionContext {
   upstream: Endpoint;
   /** Opens the upstream socket (TLS, timeout and verification already decided). */
-  dial(): Promise<net.Socket>;
+  dial(signal: AbortSignal): Promise<net.Socket>;
   emit(event: InspectorEvent): void;
   strict: boolean;
   previewBytes?: number;
+  /** Data frames get a `payloadHead` (the pretty view shows it; NDJSON does without). */
+  payloadHeads?: boolean;
   /** How long the upstream may take to answer a request head. */
   responseTimeoutMs: number;
   /**
@@ -69,13 +71,14 @@ export class ProxyConnection {
   /** Which sides are over: their socket closed, or (upstream) it never opened or was given up on. */
   private readonly closed: Record<Side, boolean> = { client: false, server: false };
   private finished = false;
+  private readonly dialing = new AbortController();
 
   constructor(
     private readonly client: net.Socket,
     private readonly ctx: ConnectionContext,
     private readonly onDone: () => void,
   ) {
-    this.session = new Session({ previewBytes: ctx.previewBytes });
+    this.session = new Session({ previewBytes: ctx.previewBytes, payloadHeads: ctx.payloadHeads });
     client.setNoDelay(true);
     client.on('data', (chunk: Buffer) => this.onClientData(chunk));
     client.pause(); // until the upstream is there to take the bytes
@@ -87,7 +90,13 @@ export class ProxyConnection {
   destroy(): void {
     this.client.destroy();
     if (this.upstreamSocket) this.upstreamSocket.destroy();
-    else this.sideClosed('server'); // a dial still under way is abandoned, not waited for
+    else this.abandonDial();
+  }
+
+  /** A dial still under way is abandoned, not waited for: the side counts as over at once. */
+  private abandonDial(): void {
+    this.dialing.abort();
+    this.sideClosed('server');
   }
 
   /** Bytes this connection holds in its sockets' buffers (both sockets, both directions). */
@@ -100,7 +109,7 @@ export class ProxyConnection {
   private async connectUpstream(): Promise<void> {
     let socket: net.Socket;
     try {
-      socket = await this.ctx.dial();
+      socket = await this.ctx.dial(this.dialing.signal);
     } catch (err) {
       if (!this.closed.server) this.failUpstream(err as Error);
       return;
@@ -369,7 +378,7 @@ export class ProxyConnection {
       if (peer && !peer.destroyed && peer.writableEnded && peer.readableEnded) peer.destroy();
       this.sideClosed(side);
       // The client left while the upstream was still being dialled: give up on it now.
-      if (side === 'client' && !this.upstreamSocket) this.sideClosed('server');
+      if (side === 'client' && !this.upstreamSocket) this.abandonDial();
     });
   }
 

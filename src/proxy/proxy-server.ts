@@ -21,6 +21,8 @@ export interface ProxyOptions {
   insecure?: boolean;
   strict?: boolean;
   previewBytes?: number;
+  /** Data frames get a `payloadHead` for the pretty view (default true; NDJSON does without). */
+  payloadHeads?: boolean;
   /** Serve TLS to clients with this certificate and key (PEM). */
   tls?: { cert: Buffer; key: Buffer };
   /** Connect and response deadline for the upstream. */
@@ -52,10 +54,11 @@ export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       client,
       {
         upstream: options.upstream,
-        dial: () => dial(options.upstream, { insecure: options.insecure, timeoutMs }),
+        dial: (signal) => dial(options.upstream, { insecure: options.insecure, timeoutMs, signal }),
         emit,
         strict: options.strict ?? false,
         previewBytes: options.previewBytes,
+        payloadHeads: options.payloadHeads,
         responseTimeoutMs: timeoutMs,
       },
       () => {
