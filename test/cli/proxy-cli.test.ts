@@ -76,6 +76,10 @@ describe('wsinspect proxy (CLI)', () => {
       'frame', 'message', 'frame', 'message', 'frame', 'frame', 'connection-end',
     ]);
     expect(events.every((e) => e.conn === 1 && typeof e.ts === 'number')).toBe(true);
+    // NDJSON leaves the pretty view's per-frame previews out of data frames; control frames keep theirs.
+    const frames = events.filter((e) => e.type === 'frame');
+    expect(frames.filter((f) => f.opcode < 8).every((f) => !('payloadHead' in f))).toBe(true);
+    expect(frames.filter((f) => f.opcodeName === 'close').every((f) => f.payloadHead === '03e8')).toBe(true);
 
     const log = JSON.parse(readFileSync(har, 'utf8')).log;
     expect(log.version).toBe('1.2');
