@@ -95,6 +95,33 @@ describe('wsinspect proxy (CLI)', () => {
     ]);
   });
 
+  test('SIGTERM with 100 open connections: each ends with an event, the HAR holds all of them, exit 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsinspect-har-'));
+    dirs.push(dir);
+    const har = join(dir, 'many.har');
+    const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--json', '--har', har]);
+    const url = await until(() => proxyUrl(proxy.stderr()), 'the banner');
+    const sockets = await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        const ws = new WebSocket(url);
+        ws.on('error', () => {});
+        await new Promise((r) => ws.once('open', r));
+        ws.send(`hello ${i}`);
+        await new Promise((r) => ws.once('message', r));
+        return ws;
+      }),
+    );
+    proxy.child.kill('SIGTERM');
+    expect(await proxy.exited).toBe(0);
+    for (const ws of sockets) ws.terminate();
+    const events = proxy.stdout().trim().split('\n').map((line) => JSON.parse(line));
+    const ends = events.filter((e) => e.type === 'connection-end');
+    expect(new Set(ends.map((e) => e.conn))).toEqual(new Set(Array.from({ length: 100 }, (_, i) => i + 1)));
+    const entries = JSON.parse(readFileSync(har, 'utf8')).log.entries.filter((e: { _resourceType?: string }) => e._resourceType === 'websocket');
+    expect(entries).toHaveLength(100);
+    expect(entries.every((e: { _webSocketMessages: unknown[] }) => e._webSocketMessages.length === 2)).toBe(true);
+  });
+
   test('pretty view by default: the banner names the page to open and frames are printed', async () => {
     const proxy = run(['--listen', '127.0.0.1:0', '--no-color']);
     const url = await until(() => proxyUrl(proxy.stdout()), 'the banner');

@@ -257,3 +257,29 @@ describe('stopping the proxy', () => {
     await proxy.close();
   });
 });
+
+describe('garbage after the upgrade', () => {
+  test('an upstream answering 101 then garbage: bytes relayed unchanged, framing loss reported, other connections fine', async () => {
+    const upstream = await startRawServer();
+    const { proxy, log } = await startTestProxy(upstream.url);
+    const { client, upstream: server, responseHeadLength } = await rawWebSocket(proxy.port, upstream);
+    // 0xff: FIN, RSV1-3 set, reserved opcode 0xF, length 127 with the top bit set: the framing is lost.
+    const garbage = Buffer.concat([Buffer.alloc(16, 0xff), Buffer.from('not websocket at all\r\n')]);
+    server.socket.write(garbage);
+    await client.untilBytes(responseHeadLength + garbage.length);
+    expect(client.bytes().subarray(responseHeadLength)).toEqual(garbage);
+    const lost = await log.next('undecodable');
+    expect(lost).toMatchObject({ from: 'server' });
+    expect(log.events).toContainEqual(expect.objectContaining({ type: 'violation', rule: 'length-msb-set', from: 'server' }));
+
+    // The client's direction still decodes, and still reaches the upstream unchanged.
+    const hello = clientFrame(OP_TEXT, 'still here');
+    client.socket.write(hello);
+    await server.until(() => server.bytes().includes(hello), 'the client frame at the upstream');
+    expect(await log.next('message')).toMatchObject({ from: 'client', text: 'still here' });
+
+    client.socket.destroy();
+    server.socket.destroy();
+    expect(await log.end(1)).toMatchObject({ clean: false });
+  });
+});
