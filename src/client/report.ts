@@ -40,7 +40,10 @@ export class Report {
     private readonly out: TextOut,
     private readonly options: ReportOptions,
   ) {
-    this.sink = options.json ? createNdjsonSink(out) : createPrettySink(out, { chalk: options.chalk, width: options.width });
+    // The heads are printed byte for byte here, so the pretty view leaves out its header tables.
+    this.sink = options.json
+      ? createNdjsonSink(out)
+      : createPrettySink(out, { chalk: options.chalk, width: options.width, headerTables: false });
   }
 
   /** Error-severity violations so far. */

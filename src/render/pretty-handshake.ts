@@ -90,6 +90,7 @@ function responseLines(event: Stamped<HandshakeResponseEvent>, violations: Viola
 
 /** A name | value table, values escaped and wrapped to fit the width. */
 function headerTable(headers: Header[], layout: Layout): string[] {
+  if (!layout.headerTables) return [];
   if (headers.length === 0) return [];
   const names = headers.map(([name]) => escapeForTerminal(name));
   const values = headers.map(([, value]) => escapeForTerminal(value));

@@ -14,6 +14,8 @@ export interface Layout {
   width: number;
   /** Show what repeats information too (single-frame messages). */
   verbose: boolean;
+  /** Handshake headers as tables (off where the raw heads are printed already). */
+  headerTables: boolean;
 }
 
 export type Paint = (text: string) => string;

@@ -28,10 +28,17 @@ export interface PrettyOptions {
   width?: number;
   /** Also show messages that a single uncompressed frame already showed. */
   verbose?: boolean;
+  /** Handshake headers as tables (default); off where the raw heads are shown instead. */
+  headerTables?: boolean;
 }
 
 export function createPrettySink(out: TextOut, options: PrettyOptions): EventSink {
-  const layout: Layout = { chalk: options.chalk, width: options.width ?? 80, verbose: options.verbose ?? false };
+  const layout: Layout = {
+    chalk: options.chalk,
+    width: options.width ?? 80,
+    verbose: options.verbose ?? false,
+    headerTables: options.headerTables ?? true,
+  };
   return new PrettySink(out, layout);
 }
 

@@ -74,9 +74,12 @@ function frame(spec: FrameSpec = {}): FrameEvent {
   };
 }
 
-function render(events: WireEvent[], options: { level?: 0 | 1; width?: number; verbose?: boolean } = {}): Promise<string> {
+function render(events: WireEvent[], options: { level?: 0 | 1; width?: number; verbose?: boolean; headerTables?: boolean } = {}): Promise<string> {
   let text = '';
-  const sink = createPrettySink({ write: (s) => ((text += s), true) }, { chalk: new Chalk({ level: options.level ?? 0 }), width: options.width, verbose: options.verbose });
+  const sink = createPrettySink(
+    { write: (s) => ((text += s), true) },
+    { chalk: new Chalk({ level: options.level ?? 0 }), width: options.width, verbose: options.verbose, headerTables: options.headerTables },
+  );
   for (const event of events) sink.write(event);
   return sink.close().then(() => text);
 }
@@ -283,6 +286,14 @@ describe('the handshake', () => {
     expect(out).toContain('   ✔ subprotocol: none\n');
     expect(out).toContain('   ✔ extensions: none\n');
     expect(out).not.toContain('✘');
+  });
+
+  test('headerTables: false leaves the tables out and keeps every verdict', async () => {
+    const at = conn();
+    const out = await render([at(request()), at(response())], { headerTables: false });
+    expect(out).not.toMatch(/[┌│└]/);
+    expect(out).toContain('#3 14:02:11.101 C→S GET /chat HTTP/1.1');
+    expect(out).toContain('   ✔ Sec-WebSocket-Accept matches\n');
   });
 
   test('a wrong accept: ✘ with both values, from the violation that follows the response', async () => {
