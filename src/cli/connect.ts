@@ -11,14 +11,13 @@ import {
   addClientOptions,
   collect,
   createReport,
-  failWith,
+  openConnection,
   parseClientOptions,
   type ClientCliOptions,
   type ClientIO,
 } from '../client/cli-options.js';
-import { ClientConnection } from '../client/connection.js';
+import type { ClientConnection } from '../client/connection.js';
 import { LINE_HELP, parseLine, type LineAction } from '../client/line-commands.js';
-import { openWebSocket } from '../client/open.js';
 import { PromptScreen } from '../client/prompt-screen.js';
 import { escapeForTerminal } from '../render/escape.js';
 import type { TextOut } from '../render/sink.js';
@@ -30,9 +29,6 @@ export interface ConnectOptions extends ClientCliOptions {
   /** Seconds to wait for replies after the last message before closing. */
   wait?: string;
 }
-
-/** How long the server gets to answer our close frame (at most --timeout). */
-const CLOSE_WAIT_MS = 2000;
 
 const HELP_AFTER = `
 Input: lines typed at the prompt, or piped on stdin, or --send (no stdin read).
@@ -66,16 +62,8 @@ export async function runConnect(url: string, options: ConnectOptions, io: Clien
   const screen = new PromptScreen(promptOut);
   const report = createReport(options, io, screen.wrap(io.stdout));
 
-  const opened = await openWebSocket(endpoint, settings, report);
-  if (!opened.ok) {
-    await report.close();
-    return failWith(opened.reason, io);
-  }
-  const connection = new ClientConnection({
-    ...opened,
-    emit: (event) => report.event(event),
-    closeWaitMs: Math.min(CLOSE_WAIT_MS, settings.timeoutMs),
-  });
+  const connection = await openConnection(endpoint, settings, report, io);
+  if (typeof connection === 'number') return connection;
   if (sends.length > 0) {
     for (const text of sends) connection.sendText(text);
     await closeAfter(connection, waitMs);

@@ -4,13 +4,8 @@
  * handshake is valid, 1 with the reason in one line when it is not.
  */
 import type { Command } from 'commander';
-import { addClientOptions, createReport, failWith, parseClientOptions, type ClientCliOptions, type ClientIO } from '../client/cli-options.js';
-import { ClientConnection } from '../client/connection.js';
-import { openWebSocket } from '../client/open.js';
+import { addClientOptions, createReport, openConnection, parseClientOptions, type ClientCliOptions, type ClientIO } from '../client/cli-options.js';
 import { EXIT_OK } from './errors.js';
-
-/** How long the server gets to answer our close frame (at most --timeout). */
-const CLOSE_WAIT_MS = 2000;
 
 const HELP_AFTER = `
 Examples:
@@ -31,17 +26,9 @@ export function register(program: Command): void {
 export async function runHandshake(url: string, options: ClientCliOptions, io: ClientIO): Promise<number> {
   const { endpoint, settings } = parseClientOptions(url, options);
   const report = createReport(options, io);
-  const opened = await openWebSocket(endpoint, settings, report);
-  if (!opened.ok) {
-    await report.close();
-    return failWith(opened.reason, io);
-  }
+  const connection = await openConnection(endpoint, settings, report, io);
+  if (typeof connection === 'number') return connection;
   // The handshake is valid whatever follows: how the server closes is reported, not judged in the exit code.
-  const connection = new ClientConnection({
-    ...opened,
-    emit: (event) => report.event(event),
-    closeWaitMs: Math.min(CLOSE_WAIT_MS, settings.timeoutMs),
-  });
   connection.close(1000);
   await connection.ended;
   await report.close();

@@ -10,7 +10,8 @@ import type { Endpoint } from '../net/endpoint.js';
 import { makeChalk } from '../render/color.js';
 import { escapeForTerminal } from '../render/escape.js';
 import type { TextOut } from '../render/sink.js';
-import type { OpenSettings } from './open.js';
+import { openWebSocket, type OpenSettings } from './open.js';
+import { ClientConnection } from './connection.js';
 import { Report } from './report.js';
 import { checkProtocolName, parseHeaderArg } from './request.js';
 
@@ -92,4 +93,30 @@ export function createReport(options: ClientCliOptions, io: ClientIO, out: TextO
 export function failWith(reason: string, io: ClientIO): number {
   io.stderr.write(`wsinspect: ${escapeForTerminal(reason)}\n`);
   return EXIT_FAILED;
+}
+
+/** How long the server gets to answer our close frame (at most --timeout). */
+const CLOSE_WAIT_MS = 2000;
+
+/**
+ * Opens the WebSocket (handshake checked and reported) and wraps it in a
+ * frame-level connection reporting to `report`. When the handshake fails the
+ * reason is printed and the exit code comes back instead.
+ */
+export async function openConnection(
+  endpoint: Endpoint,
+  settings: OpenSettings,
+  report: Report,
+  io: ClientIO,
+): Promise<ClientConnection | number> {
+  const opened = await openWebSocket(endpoint, settings, report);
+  if (!opened.ok) {
+    await report.close();
+    return failWith(opened.reason, io);
+  }
+  return new ClientConnection({
+    ...opened,
+    emit: (event) => report.event(event),
+    closeWaitMs: Math.min(CLOSE_WAIT_MS, settings.timeoutMs),
+  });
 }
