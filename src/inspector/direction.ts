@@ -73,7 +73,6 @@ export class DirectionInspector implements FrameSink {
   private readonly rsv1IsDeflate: boolean;
   private readonly rsvDefinedByExtension: boolean;
   private readonly inflater: MessageInflater | null;
-  private readonly scratch = new MaskScratch();
   private readonly utf8 = new Utf8Validator();
   private out: InspectorEvent[] = [];
 
@@ -365,7 +364,7 @@ export class DirectionInspector implements FrameSink {
   private unmasked(data: Uint8Array, payloadOffset: number, use: Use): void {
     const mask = this.header!.maskKey;
     if (!mask) return this.use(use, data);
-    const scratch = this.scratch;
+    const scratch = sharedScratch();
     if (data.length > MaskScratch.SIZE) this.borrowPreview = false; // the scratch is reused piece by piece
     for (let i = 0; i < data.length; i += MaskScratch.SIZE) {
       const n = scratch.unmask(data, i, Math.min(i + MaskScratch.SIZE, data.length), mask, (payloadOffset + i) & 3);
@@ -385,6 +384,17 @@ const enum Use {
   Inflate,
   Message,
   Preview,
+}
+
+/**
+ * One unmask scratch for every inspector in the process: a 64 KiB buffer each
+ * would cost 128 KiB per proxied connection. Sharing is safe because inspection
+ * is synchronous and nothing keeps a view of the scratch past the push() that
+ * filled it (a borrowed preview ends with its frame, inside that same push).
+ */
+let scratch: MaskScratch | null = null;
+function sharedScratch(): MaskScratch {
+  return (scratch ??= new MaskScratch());
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
