@@ -1,0 +1,149 @@
+// Section 2: the same WebSocket load straight to the echo server (a), through a plain
+// Node TCP relay (b), `wsinspect proxy --json` (c), the pretty renderer (d) and
+// mitmdump (e), interleaved round by round; ratios are medians of per-round ratios.
+//
+// Processes (2 cores): for the throughput runs the relay under test is pinned to CPU 1
+// and has it to itself; the uWS echo server and the ws load generator share CPU 0;
+// this orchestrator only waits. The relay's CPU time per message comes from
+// /proc/PID/stat (utime+stime, all threads) read by the load generator at the edges
+// of the measuring window. For the latency runs every process is pinned to CPU 0:
+// with one message in flight only one process runs at a time anyway, while spread
+// over two CPUs each hop costs a cross-CPU wake-up (tens of µs, varying a lot in
+// this VM) that drowns the relay's own cost. On one CPU the relay's work after
+// forwarding (inspecting, rendering) also delays the echo, so the difference to (b)
+// is an upper bound of what the relay adds. Latency is paired: one connection per
+// relay, round trips alternating between them, so each relay's samples share the
+// same moments of this noisy machine; the p50 difference is taken within each round.
+import { median, table, target, ratioStr, fmt, setAffinity } from './lib/util.js';
+import { startEcho, startHelper, startRelay, mitmAvailable, RELAYS } from './lib/procs.js';
+
+function scenarios(quick) {
+  const warmupMs = quick ? 250 : 500;
+  const durationMs = quick ? 800 : 2000;
+  return {
+    small: { conns: 4, window: 64, size: 64, binary: false, warmupMs, durationMs },
+    large: { conns: 2, window: 2, size: 1 << 20, binary: true, warmupMs, durationMs },
+    latency: { iterations: quick ? 600 : 2500, warmup: quick ? 100 : 300, size: 64 },
+  };
+}
+
+export async function proxySection({ quick, pin, log }) {
+  const rounds = quick ? 3 : 5;
+  const cfg = scenarios(quick);
+  const loadCpu = pin ? 0 : null;
+  const relayCpu = pin ? 1 : null;
+  const latencyCpu = 0;
+  const echo = await startEcho({ cpus: loadCpu });
+  const load = await startHelper('load', { cpus: loadCpu });
+  const relays = { none: { kind: 'none', url: echo.url, pid: null } };
+  const haveMitm = mitmAvailable();
+  const started = [];
+  try {
+    for (const kind of ['plain', 'json', 'pretty', ...(haveMitm ? ['mitm'] : [])]) {
+      relays[kind] = await startRelay(kind, echo.port, { cpus: relayCpu });
+      started.push(relays[kind]);
+    }
+    const kinds = Object.keys(relays);
+    const perRound = [];
+    for (let round = 0; round < rounds; round++) {
+      const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]); // rotate who goes first
+      const res = {};
+      for (const kind of order) {
+        const r = relays[kind];
+        const cpuPids = r.pid ? { relay: r.pid, echo: echo.pid } : { echo: echo.pid };
+        const small = await load.rpc.call('pipelined', { url: r.url, ...cfg.small, cpuPids });
+        const large = await load.rpc.call('pipelined', { url: r.url, ...cfg.large, cpuPids });
+        res[kind] = {
+          smallPerSec: small.echoesPerSec,
+          smallCpuPerMsg: small.cpuMicros.relay / (2 * small.echoes), // each echo crosses the relay twice
+          largeMBs: large.bytesPerSec / 1e6,
+          largeCpuPerMB: large.cpuMicros.relay / ((2 * large.echoes * cfg.large.size) / 1e6),
+          errors: small.errors + large.errors,
+        };
+        if (res[kind].errors) throw new Error(`${kind}: ${res[kind].errors} errors (lost or wrong-size echoes)`);
+      }
+      // Latency: all relays in one paired run (round trips alternate between them), every process on CPU 0.
+      const pids = [echo.pid, load.pid, ...started.map((x) => x.pid)];
+      if (pin) for (const pid of pids) setAffinity(pid, latencyCpu);
+      const urls = Object.fromEntries(kinds.map((k) => [k, relays[k].url]));
+      const lat = await load.rpc.call('latencyPaired', { urls, ...cfg.latency });
+      if (pin) {
+        for (const x of started) setAffinity(x.pid, relayCpu);
+        setAffinity(echo.pid, loadCpu);
+        setAffinity(load.pid, loadCpu);
+      }
+      for (const k of kinds) Object.assign(res[k], { p50: lat[k].p50, p99: lat[k].p99 });
+      perRound.push(res);
+      log(
+        `round ${round + 1}/${rounds}: ` +
+          kinds.map((k) => `${k} ${fmt(res[k].smallPerSec)} msg/s, ${fmt(res[k].largeMBs)} MB/s, p50 ${fmt(res[k].p50)} µs`).join('; '),
+      );
+    }
+
+    const med = (kind, field) => median(perRound.map((r) => r[kind][field]));
+    const medRatio = (a, b, field) => median(perRound.map((r) => r[a][field] / r[b][field]));
+    const medDiff = (a, b, field) => median(perRound.map((r) => r[a][field] - r[b][field]));
+    const summary = {};
+    for (const kind of kinds) {
+      summary[kind] = {
+        label: kind === 'none' ? '(a) no relay' : RELAYS[kind],
+        smallPerSec: med(kind, 'smallPerSec'),
+        smallRatioVsPlain: medRatio(kind, 'plain', 'smallPerSec'),
+        smallCpuPerMsgMicros: med(kind, 'smallCpuPerMsg'),
+        smallCpuRatioVsPlain: kind === 'none' ? NaN : medRatio(kind, 'plain', 'smallCpuPerMsg'),
+        largeMBs: med(kind, 'largeMBs'),
+        largeRatioVsPlain: medRatio(kind, 'plain', 'largeMBs'),
+        largeCpuPerMBMicros: med(kind, 'largeCpuPerMB'),
+        largeCpuRatioVsPlain: kind === 'none' ? NaN : medRatio(kind, 'plain', 'largeCpuPerMB'),
+        p50Micros: med(kind, 'p50'),
+        p99Micros: med(kind, 'p99'),
+        p50DeltaVsPlain: medDiff(kind, 'plain', 'p50'),
+      };
+    }
+    const jsonVsMitm = haveMitm ? medRatio('json', 'mitm', 'smallPerSec') : NaN;
+    const jsonVsMitmCpu = haveMitm ? medRatio('mitm', 'json', 'smallCpuPerMsg') : NaN;
+
+    const rows = kinds.map((k) => {
+      const s = summary[k];
+      return [
+        s.label,
+        fmt(s.smallPerSec),
+        ratioStr(s.smallRatioVsPlain),
+        k === 'none' ? 'n/a' : fmt(s.smallCpuPerMsgMicros),
+        ratioStr(s.smallCpuRatioVsPlain),
+        fmt(s.largeMBs),
+        ratioStr(s.largeRatioVsPlain),
+        k === 'none' ? 'n/a' : fmt(s.largeCpuPerMBMicros),
+        ratioStr(s.largeCpuRatioVsPlain),
+        fmt(s.p50Micros),
+        fmt(s.p99Micros),
+        `${s.p50DeltaVsPlain >= 0 ? '+' : ''}${fmt(s.p50DeltaVsPlain)}`,
+      ];
+    });
+    if (!haveMitm) rows.push(['(e) mitmdump', 'missing (apt-get install -y mitmproxy)', '', '', '', '', '', '', '', '', '', '']);
+    let text = table(
+      ['relay', '64 B msg/s', 'vs (b)', 'CPU µs/msg', 'CPU vs (b)', '1 MiB MB/s', 'vs (b)', 'CPU µs/MB', 'CPU vs (b)', 'p50 µs', 'p99 µs', 'p50 Δ(b) µs'],
+      rows,
+      `Proxy: median of ${rounds} interleaved rounds. 64 B: ${cfg.small.conns} conns × ${cfg.small.window} text messages in flight; ` +
+        `1 MiB: ${cfg.large.conns} conns × ${cfg.large.window} binary in flight (MB/s of echoed payload); latency: 64 B, 1 in flight, one connection per relay, blocks of 100 round trips alternating between relays (paired samples). ` +
+        `CPU = relay process utime+stime per message crossing it (each echo crosses twice) / per MB crossing it. ` +
+        (pin ? 'Throughput: relay pinned to CPU 1, echo server + load generator on CPU 0; latency: all on CPU 0 (the relay\'s post-forward work counts in full).' : 'No CPU pinning.'),
+    );
+    if (haveMitm) text += `\n(c) vs (e) on 64 B messages: ${ratioStr(jsonVsMitm)} the throughput, ${ratioStr(jsonVsMitmCpu)} less CPU per message`;
+
+    const c = summary.json;
+    const targets = [
+      target('proxy', '(c) json vs (b) plain relay, 1 MiB messages: >= 1.0x', ratioStr(c.largeRatioVsPlain), c.largeRatioVsPlain >= 1.0, `CPU/MB ${ratioStr(c.largeCpuRatioVsPlain)} of (b)`),
+      target('proxy', '(c) json vs (b) plain relay, 64 B messages: >= 0.5x', ratioStr(c.smallRatioVsPlain), c.smallRatioVsPlain >= 0.5, `CPU/msg ${ratioStr(c.smallCpuRatioVsPlain)} of (b)`),
+      haveMitm
+        ? target('proxy', '(c) json vs (e) mitmdump, 64 B messages: >= 10x', ratioStr(jsonVsMitm), jsonVsMitm >= 10, `CPU/msg: mitm ${ratioStr(jsonVsMitmCpu)} of (c)`)
+        : target('proxy', '(c) json vs (e) mitmdump, 64 B messages: >= 10x', 'mitmproxy missing', false),
+      target('proxy', '(c) p50 latency within 20 µs of (b)', `${c.p50DeltaVsPlain >= 0 ? '+' : ''}${fmt(c.p50DeltaVsPlain)} µs`, c.p50DeltaVsPlain <= 20, `p50 ${fmt(c.p50Micros)} vs ${fmt(summary.plain.p50Micros)} µs`),
+    ];
+    return { result: { rounds, scenarios: cfg, pinned: pin, mitmproxy: haveMitm, summary, jsonVsMitm, jsonVsMitmCpu, perRound }, text, targets };
+  } finally {
+    for (const r of started) await r.stop();
+    await load.stop();
+    await echo.stop();
+  }
+}
