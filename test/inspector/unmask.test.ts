@@ -1,7 +1,7 @@
 /** unmaskInto against a byte-at-a-time reference (RFC 6455 5.3): every phase, every alignment. */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { unmaskInto } from '../../src/inspector/unmask.js';
+import { MaskScratch, unmaskInto } from '../../src/inspector/unmask.js';
 
 /** "Octet i of the transformed data is the XOR of octet i of the original data with octet at index i modulo 4 of the masking key." */
 function reference(src: Uint8Array, mask: Uint8Array, phase: number): Uint8Array {
@@ -58,5 +58,23 @@ describe('unmaskInto', () => {
     const out = Buffer.alloc(5);
     unmaskInto(out, Buffer.from('7f9f4d5158', 'hex'), MASKS[0]!, 0);
     expect(out.toString()).toBe('Hello');
+  });
+});
+
+describe('MaskScratch', () => {
+  const reference = (src: Uint8Array, mask: Uint8Array, phase: number) => src.map((b, i) => b ^ mask[(phase + i) & 3]!);
+  const mask = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
+  // Sizes around each path: the byte loop (< 32), the word loop, and the native call (>= 256 when bufferutil loads).
+  test.each([0, 1, 31, 32, 33, 255, 256, 257, 4096 + 3, MaskScratch.SIZE])('%i bytes, every phase and source offset', (size) => {
+    const src = Uint8Array.from({ length: size + 8 }, (_, i) => (i * 131 + 7) & 0xff);
+    const scratch = new MaskScratch();
+    for (const start of [0, 1, 3]) {
+      const end = Math.min(src.length, start + size);
+      for (let phase = 0; phase < 4; phase++) {
+        const n = scratch.unmask(src, start, end, mask, phase);
+        expect(n).toBe(end - start);
+        expect(Buffer.from(scratch.bytes.subarray(0, n))).toEqual(Buffer.from(reference(src.subarray(start, end), mask, phase)));
+      }
+    }
   });
 });
