@@ -71,6 +71,7 @@ export class ProxyConnection {
   /** Which sides are over: their socket closed, or (upstream) it never opened or was given up on. */
   private readonly closed: Record<Side, boolean> = { client: false, server: false };
   private finished = false;
+  private inspectionFailed = false;
   private readonly dialing = new AbortController();
 
   constructor(
@@ -179,7 +180,7 @@ export class ProxyConnection {
         }
         case 'frames':
           this.toUpstream!.write(data);
-          this.emitAll(this.session.data('client', data));
+          this.inspect(() => this.session.data('client', data));
           return;
         case 'raw':
           this.toUpstream?.write(data); // no upstream after a failed dial: the bytes are dropped
@@ -207,7 +208,7 @@ export class ProxyConnection {
     this.queue.push({ method: head.method, path: head.target, upgrade });
     this.armResponseTimer();
     if (upgrade) {
-      this.emitAll(this.session.request(head));
+      this.inspect(() => this.session.request(head));
       this.clientMode = 'frames'; // whatever follows an Upgrade request can only be frames
     } else {
       const length = requestBodyLength(head);
@@ -240,7 +241,7 @@ export class ProxyConnection {
         }
         case 'frames':
           this.toClient!.write(data);
-          this.emitAll(this.session.data('server', data));
+          this.inspect(() => this.session.data('server', data));
           return;
         case 'raw':
           this.toClient!.write(data);
@@ -276,7 +277,7 @@ export class ProxyConnection {
     }
     const request = this.queue.shift()!;
     if (request.upgrade) {
-      this.emitAll(this.session.response(head));
+      this.inspect(() => this.session.response(head));
       if (this.session.upgraded) {
         this.upstreamMode = 'frames';
         if (this.strictPending) this.strictClose();
@@ -312,7 +313,22 @@ export class ProxyConnection {
     if (!this.finished) this.ctx.emit(event);
   }
 
-  private emitAll(events: InspectorEvent[]): void {
+  /**
+   * Runs the inspector and reports what it found. The bytes were forwarded
+   * before; should the inspector ever fail on them (a bug, never the peer's
+   * doing), this connection goes on relaying uninspected and says so, and no
+   * other connection notices.
+   */
+  private inspect(run: () => InspectorEvent[]): void {
+    if (this.inspectionFailed) return;
+    let events: InspectorEvent[];
+    try {
+      events = run();
+    } catch (err) {
+      this.inspectionFailed = true;
+      this.emit({ type: 'error', message: `internal error while inspecting (${(err as Error).message}); relaying the rest uninspected` });
+      return;
+    }
     for (const event of events) {
       this.emit(event);
       if (this.ctx.strict && event.type === 'violation' && event.severity === 'error') {

@@ -283,3 +283,32 @@ describe('garbage after the upgrade', () => {
     expect(await log.end(1)).toMatchObject({ clean: false });
   });
 });
+
+describe('an inspector failure', () => {
+  test('is reported once; the connection keeps relaying unchanged and other connections are inspected', async () => {
+    const upstream = await startRawServer();
+    const { proxy, log } = await startTestProxy(upstream.url);
+    const { Session } = await import('../../src/inspector/session.js');
+    const original = Session.prototype.data;
+    const spy = vi.spyOn(Session.prototype, 'data').mockImplementationOnce(() => {
+      throw new Error('simulated bug');
+    });
+    onCleanup(() => spy.mockRestore());
+
+    const first = await rawWebSocket(proxy.port, upstream, 0);
+    const frame = clientFrame(OP_TEXT, 'through anyway');
+    first.client.socket.write(frame);
+    await first.upstream.until(() => first.upstream.bytes().includes(frame), 'the frame at the upstream');
+    expect((await log.next('error')).message).toMatch(/internal error while inspecting \(simulated bug\)/);
+
+    spy.mockRestore();
+    expect(Session.prototype.data).toBe(original);
+    const second = await rawWebSocket(proxy.port, upstream, 1);
+    second.client.socket.write(clientFrame(OP_TEXT, 'inspected'));
+    expect(await log.next('message')).toMatchObject({ conn: 2, text: 'inspected' });
+    for (const side of [first, second]) {
+      side.client.socket.destroy();
+      side.upstream.socket.destroy();
+    }
+  });
+});
