@@ -79,3 +79,14 @@ test('fanOut writes each event to every sink, and closes them all even when one 
   expect(lines).toHaveLength(1);
   expect(closed).toBe(true);
 });
+
+test('a long base64 preview is written exactly as JSON.stringify would write it', async () => {
+  const { createNdjsonSink } = await import('../../src/render/ndjson.js');
+  let text = '';
+  const sink = createNdjsonSink({ write: (s: string) => ((text += s), true) });
+  const base64 = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7) & 0xff)).toString('base64');
+  const event = { type: 'message', conn: 1, ts: 1.5, from: 'server', kind: 'binary', frames: 1, compressed: false, wireBytes: 70_010, size: 70_000, base64, truncated: false } as const;
+  sink.write(event);
+  await sink.close();
+  expect(text).toBe(`${JSON.stringify(event)}\n`);
+});
