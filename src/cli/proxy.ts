@@ -67,7 +67,15 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
     upstream = parseEndpoint(echo.url);
   }
 
-  const sinks: EventSink[] = [options.json ? createNdjsonSink(process.stdout) : createPrettySink(process.stdout, { chalk: makeChalk({ color: options.color }) })];
+  const sinks: EventSink[] = [
+    options.json
+      ? createNdjsonSink(process.stdout)
+      : createPrettySink(process.stdout, {
+          chalk: makeChalk({ color: options.color }),
+          // Fit the terminal; a pseudo-terminal may report 0 columns, and a pipe none: then 80.
+          width: (process.stdout.isTTY && process.stdout.columns) || undefined,
+        }),
+  ];
   if (options.har) sinks.push(createHarSink(options.har));
   const sink = fanOut(...sinks);
 
