@@ -10,12 +10,13 @@ import type net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { InspectorEvent, Side } from '../inspector/events.js';
 import { Session } from '../inspector/session.js';
-import { HeadParser, hasToken, headerValue, replaceHostHeader, type HttpRequestHead } from '../inspector/http-head.js';
+import { hasToken, headerValue, replaceHostHeader, type HttpRequestHead } from '../inspector/http-head.js';
 import { BodyFramer, requestBodyLength, responseBodyLength } from '../inspector/http-body.js';
 import { encodeClose } from '../inspector/frame-encoder.js';
 import type { Endpoint } from '../net/endpoint.js';
 import { DialError } from '../net/dial.js';
 import { Pump } from './pump.js';
+import { HeadReader } from './head-reader.js';
 
 export interface ConnectionContext {
   upstream: Endpoint;
@@ -57,9 +58,8 @@ export class ProxyConnection {
   private readonly started = Date.now();
   private clientMode: Mode = 'head';
   private upstreamMode: Mode = 'head';
-  private requestParser = new HeadParser('request');
-  private responseParser = new HeadParser('response');
-  private headBytes: Buffer[] = [];
+  private readonly requestHeads = new HeadReader('request');
+  private readonly responseHeads = new HeadReader('response');
   private requestBody: BodyFramer | null = null;
   private responseBody: BodyFramer | null = null;
   private readonly queue: PendingRequest[] = [];
@@ -190,12 +190,9 @@ export class ProxyConnection {
   }
 
   private readRequestHead(data: Uint8Array): Uint8Array {
-    this.headBytes.push(Buffer.from(data));
-    const result = this.requestParser.push(data);
-    if (result === null) return new Uint8Array(0);
-    const received = Buffer.concat(this.headBytes);
-    this.headBytes = [];
-    this.requestParser = new HeadParser('request');
+    const read = this.requestHeads.push(data);
+    if (read === null) return new Uint8Array(0);
+    const { result, received } = read;
     if (!result.ok) {
       this.emit({ type: 'error', message: `client sent a malformed request head: ${result.error}` });
       this.clientMode = 'raw';
@@ -257,12 +254,9 @@ export class ProxyConnection {
       this.toClient!.write(data);
       return new Uint8Array(0);
     }
-    this.headBytes.push(Buffer.from(data));
-    const result = this.responseParser.push(data);
-    if (result === null) return new Uint8Array(0);
-    const received = Buffer.concat(this.headBytes);
-    this.headBytes = [];
-    this.responseParser = new HeadParser('response');
+    const read = this.responseHeads.push(data);
+    if (read === null) return new Uint8Array(0);
+    const { result, received } = read;
     this.clearResponseTimer();
     if (!result.ok) {
       this.emit({ type: 'error', message: `upstream sent a malformed response head: ${result.error}` });
