@@ -72,7 +72,8 @@ export class ProxyConnection {
   private readonly closed: Record<Side, boolean> = { client: false, server: false };
   private finished = false;
   private inspectionFailed = false;
-  private readonly dialing = new AbortController();
+  /** While the upstream is being dialled (then dropped: it is not small, and connections are many). */
+  private dialing: AbortController | null = new AbortController();
 
   constructor(
     private readonly client: net.Socket,
@@ -96,7 +97,7 @@ export class ProxyConnection {
 
   /** A dial still under way is abandoned, not waited for: the side counts as over at once. */
   private abandonDial(): void {
-    this.dialing.abort();
+    this.dialing?.abort();
     this.sideClosed('server');
   }
 
@@ -110,10 +111,12 @@ export class ProxyConnection {
   private async connectUpstream(): Promise<void> {
     let socket: net.Socket;
     try {
-      socket = await this.ctx.dial(this.dialing.signal);
+      socket = await this.ctx.dial(this.dialing!.signal);
     } catch (err) {
       if (!this.closed.server) this.failUpstream(err as Error);
       return;
+    } finally {
+      this.dialing = null;
     }
     if (this.closed.server || this.client.destroyed) {
       socket.destroy(); // the client left (or the proxy stopped) while the dial was under way
