@@ -326,13 +326,15 @@ export class ProxyConnection {
       this.emit({ type: 'error', message: `internal error while inspecting (${(err as Error).message}); relaying the rest uninspected` });
       return;
     }
+    let violated = false;
     for (const event of events) {
       this.emit(event);
-      if (this.ctx.strict && event.type === 'violation' && event.severity === 'error') {
-        if (this.session.upgraded) this.strictClose();
-        else this.strictPending = true;
-      }
+      violated ||= event.type === 'violation' && event.severity === 'error';
     }
+    // --strict acts after the whole batch is out, so the events keep the wire's order.
+    if (!violated || !this.ctx.strict) return;
+    if (this.session.upgraded) this.strictClose();
+    else this.strictPending = true;
   }
 
   /** --strict: close both sides with 1002 (a client-bound frame unmasked, a server-bound one masked). */

@@ -228,6 +228,9 @@ describe('--strict', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]!.message).toMatch(/strict/);
     expect(log.of('violation', 1)[0]).toMatchObject({ rule: 'client-frame-unmasked', from: 'client' });
+    // The frame's own events come first, in wire order; the strict close is reported after them.
+    const types = log.events.filter((e) => e.conn === 1).map((e) => e.type);
+    expect(types.slice(3, 7)).toEqual(['frame', 'violation', 'message', 'error']);
     await log.end(1);
     // Bytes after the strict close are dropped, not written into the ended socket (which
     // raised "write after end" on the proxy's upstream socket and tore the connection down).
