@@ -224,7 +224,10 @@ export class DirectionInspector implements FrameSink {
         this.flag('deflate-rsv1-misuse', `RSV1 set on a ${opcodeName(h.opcode)} frame; permessage-deflate allows it only on a message's first frame`);
       }
     }
-    if (h.rsv2 || h.rsv3) this.flag('reserved-bits', `${h.rsv2 ? 'RSV2' : 'RSV3'} is set but no extension defining it was negotiated`);
+    if (h.rsv2 || h.rsv3) {
+      const bits = h.rsv2 && h.rsv3 ? 'RSV2 and RSV3 are' : h.rsv2 ? 'RSV2 is' : 'RSV3 is';
+      this.flag('reserved-bits', `${bits} set but no extension defining them was negotiated`);
+    }
   }
 
   // ---- messages --------------------------------------------------------

@@ -77,7 +77,7 @@ export function renderFrameBreakdown(input: Uint8Array, events: InspectorEvent[]
     }
   }
   if (options.incomplete) block(renderIncomplete(input, options.incomplete, frameNumber + 1, c));
-  block([summary(input, events, Boolean(options.incomplete), c)]);
+  block(summary(input, events, Boolean(options.incomplete), c));
   return `${lines.join('\n')}\n`;
 }
 
@@ -285,7 +285,7 @@ function renderIncomplete(input: Uint8Array, tail: IncompleteFrame, n: number, c
   return [...lines, ...wrapWords(`✖ ${tail.message}`, INDENT).map((line) => c.red(line))];
 }
 
-function summary(input: Uint8Array, events: InspectorEvent[], incomplete: boolean, c: ChalkInstance): string {
+function summary(input: Uint8Array, events: InspectorEvent[], incomplete: boolean, c: ChalkInstance): string[] {
   const count = (type: InspectorEvent['type']) => events.filter((e) => e.type === type).length;
   const severities = events.flatMap((e) => (e.type === 'violation' ? [e.severity] : []));
   const errors = severities.filter((s) => s === 'error').length;
@@ -294,9 +294,8 @@ function summary(input: Uint8Array, events: InspectorEvent[], incomplete: boolea
     severities.length === 0
       ? c.green('no violations')
       : `${errors ? c.red(plural(errors, 'error')) : '0 errors'}, ${warnings ? c.yellow(plural(warnings, 'warning')) : '0 warnings'}`;
-  const ending = incomplete ? `; ${c.red('the last frame is incomplete')}` : '';
-  return `${c.bold('Summary:')} ${plural(count('frame'), 'frame')}, ${plural(count('message'), 'message')}, ` +
-    `${plural(input.length, 'byte')}; ${verdict}${ending}`;
+  const counts = `${c.bold('Summary:')} ${plural(count('frame'), 'frame')}, ${plural(count('message'), 'message')}, ${plural(input.length, 'byte')}`;
+  return pack([counts, verdict, ...(incomplete ? [c.red('the last frame is incomplete')] : [])], '; ', INDENT);
 }
 
 // ---- small helpers ------------------------------------------------------
@@ -323,10 +322,13 @@ function escapeChars(text: string): string[] {
  */
 function pack(pieces: string[], sep: string, indent: string): string[] {
   const lines: string[] = [];
+  // A line broken after a piece ends with the separator's mark: leave room for it, except after the last piece.
+  const trailer = sep.trimEnd();
   let line = '';
-  for (const piece of pieces) {
+  for (const [i, piece] of pieces.entries()) {
     const candidate = line === '' ? piece : line + sep + piece;
-    if (line !== '' && visibleWidth(candidate) > VIEW_WIDTH) {
+    const room = i === pieces.length - 1 ? VIEW_WIDTH : VIEW_WIDTH - trailer.length;
+    if (line !== '' && visibleWidth(candidate) > room) {
       lines.push(line + sep.trimEnd());
       line = indent + piece;
     } else {

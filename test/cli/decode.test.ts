@@ -237,3 +237,13 @@ describe('register', () => {
     expect(out()).toContain('0x81,0x85');
   });
 });
+
+test('random bytes: every line of the teaching view fits 80 columns, and nothing raw reaches the terminal', async () => {
+  let seed = 0x2f6e2b1;
+  const random = Buffer.from(Array.from({ length: 4000 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff));
+  for (const from of ['client', 'server'] as const) {
+    const { stdout } = await run([random.toString('hex')], { from });
+    for (const line of stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
+    expect(stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  }
+});
