@@ -39,10 +39,10 @@ export function frameLine(frame: Stamped<FrameEvent>, data: DataKind | null, lay
   const mask = frame.maskKey === null ? 'unmasked' : `mask ${frame.maskKey}`;
   const line = eventLine(frame.conn, frame.ts, frame.from, layout)
     .add(shortOpcode(frame).padEnd(7), isControl(frame.opcode) ? chalk.yellow : chalk.bold)
-    .add(flags(frame).padEnd(7))
+    .add(`${flags(frame)} `.padEnd(7))
     .add(mask.padEnd(14), frame.maskKey === null ? chalk.dim : undefined)
     // Padded for up to 99 B: that keeps 80 columns for `1000 Normal Closure`; longer lengths push the preview along.
-    .add(`${`${frame.payloadLength} B (${frame.lengthBits}-bit)`.padEnd(12)} `);
+    .add(`${`${frameLength(frame.payloadLength)} (${frame.lengthBits}-bit)`.padEnd(12)} `);
   const preview = framePreview(frame, data, layout.width - line.width, layout);
   // An empty preview leaves the padding of the length column behind.
   return line.add(preview).toString().trimEnd();
@@ -60,26 +60,28 @@ export function messageLine(message: Stamped<MessageEvent>, layout: Layout): str
   return line.add(messagePreview(message, layout.width - line.width)).toString();
 }
 
+/** Exact up to 5 digits; beyond, a claim like 2^63 would push the line past its width. */
+function frameLength(bytes: number): string {
+  return bytes < 100_000 ? `${bytes} B` : formatBytes(bytes);
+}
+
 function shortOpcode(frame: FrameEvent): string {
   if (frame.opcodeName === 'continuation') return 'cont';
   if (frame.opcodeName === 'reserved') return `op 0x${frame.opcode.toString(16)}`;
   return frame.opcodeName;
 }
 
-/** `FIN`, or `···` for a frame more follow; then each RSV bit that is set: `FIN R1`. */
+/** `FIN`, or `···` for a frame more follow; then the RSV bits that are set: `FIN R1`, `··· R123`. */
 function flags(frame: FrameEvent): string {
-  const set = [frame.fin ? 'FIN' : '···'];
-  if (frame.rsv1) set.push('R1');
-  if (frame.rsv2) set.push('R2');
-  if (frame.rsv3) set.push('R3');
-  return set.join(' ');
+  const rsv = `${frame.rsv1 ? '1' : ''}${frame.rsv2 ? '2' : ''}${frame.rsv3 ? '3' : ''}`;
+  return `${frame.fin ? 'FIN' : '···'}${rsv ? ` R${rsv}` : ''}`;
 }
 
 function framePreview(frame: FrameEvent, data: DataKind | null, budget: number, layout: Layout): string {
   if (frame.opcode === OP_CLOSE) return closePreview(frame.close, budget);
   if (frame.opcode === OP_PING || frame.opcode === OP_PONG) return controlPreview(frame, budget);
   // The payload of a compressed frame is deflate output: its message line shows the text.
-  if (data?.compressed) return layout.chalk.dim('(compressed)');
+  if (data?.compressed) return budget >= 12 ? layout.chalk.dim('(compressed)') : '';
   if (frame.payloadHead === undefined) return ''; // the producer kept no payload bytes for data frames
   if (data?.kind === 'text') return quotePreview(payloadText(frame), budget, hasMore(frame));
   return hexPreview(frame.payloadHead, budget, hasMore(frame));

@@ -211,7 +211,7 @@ export function eventLine(conn: number, ts: number, from: Side, layout: Layout):
 /** Byte counts in SI units (`512 B`, `1.2 kB`, `3.4 MB`), as network tools show them. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${bytes} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
+  const units = ['kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
   let value = bytes / 1000;
   let unit = 0;
   while (value >= 999.95 && unit < units.length - 1) {

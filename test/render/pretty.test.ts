@@ -5,6 +5,8 @@ import { computeAccept } from '../../src/accept-calc/accept.js';
 import type { FrameEvent, Header, InspectorEvent, Side, WireEvent } from '../../src/inspector/events.js';
 import { violation } from '../../src/inspector/rules.js';
 import { createPrettySink } from '../../src/render/pretty.js';
+import { stamp } from '../../src/inspector/events.js';
+import { columns } from '../../src/render/pretty-text.js';
 
 // A fixed local time, so the clock column is predictable in any time zone.
 const START = new Date(2024, 4, 6, 14, 2, 11, 100).getTime();
@@ -471,4 +473,24 @@ test('the session renders as documented', async () => {
        C→S 4 frames 2 msgs 1.2 kB · S→C 2 frames 1 msg 90 B
     "
   `);
+});
+
+test('whatever a peer sends, every pretty line fits 80 columns and carries no raw control character', async () => {
+  const { DirectionInspector } = await import('../../src/inspector/direction.js');
+  let seed = 0x51ed;
+  const random = (n: number) => Buffer.from(Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff));
+  let total = 0;
+  for (const side of ['client', 'server', 'client', 'server', 'client', 'server'] as const) {
+    const events: WireEvent[] = [];
+    const inspector = new DirectionInspector({ side });
+    for (let i = 0; i < 40; i++) for (const e of inspector.push(random(97))) events.push(stamp(e, 12345, 1_795_000_000_000 + i));
+    const out = await render(events);
+    total += events.length;
+    for (const line of out.split('\n')) {
+      // Terminal columns: combining marks take none, wide characters two.
+      expect(columns(line), line).toBeLessThanOrEqual(80);
+      expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    }
+  }
+  expect(total).toBeGreaterThan(30); // the bytes did make frames to show
 });
