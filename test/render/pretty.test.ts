@@ -494,3 +494,20 @@ test('whatever a peer sends, every pretty line fits 80 columns and carries no ra
   }
   expect(total).toBeGreaterThan(30); // the bytes did make frames to show
 });
+
+test('hostile handshake heads (huge names and values, controls, a long path) stay within 80 columns', async () => {
+  const at = conn();
+  const long = 'x'.repeat(300);
+  const headers: Header[] = [
+    [long, 'v'],
+    ['X-Long', `${long}\u001b[2J\u202e${long}`],
+    ['Host', 'example.com'],
+  ];
+  const hostile = { ...request(headers), path: `/${long}\u0007` } as InspectorEvent;
+  const out = await render([at(hostile), at(response(computeAccept(KEY), [[long, long]]))]);
+  for (const line of out.split('\n')) {
+    expect(columns(line), line).toBeLessThanOrEqual(80);
+    expect(line).not.toMatch(/[\u0000-\u001f\u202e]/);
+  }
+  expect(out).toContain('\\x1b[2J');
+});
