@@ -7,6 +7,7 @@ import {
   responseBodyLength,
 } from '../../src/inspector/http-body.js';
 import { HeadParser, type HttpRequestHead, type HttpResponseHead } from '../../src/inspector/http-head.js';
+import { fuzzParams } from '../helpers/fuzz.js';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'latin1');
 
@@ -181,7 +182,7 @@ describe('BodyFramer', () => {
         fc.property(length, input, cuts, (framing, data, at) => {
           expect(frame(framing, data, at, 16)).toEqual(frame(framing, data, [], 16));
         }),
-        { numRuns: 2000 },
+        fuzzParams(2000),
       );
     });
   });

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { fuzzParams } from '../helpers/fuzz.js';
 import {
   HeadParser,
   type HeadKind,
@@ -186,7 +187,7 @@ describe('HeadParser', () => {
         fc.property(input, cuts, fc.constantFrom<HeadKind>('request', 'response'), (data, at, kind) => {
           expect(parseChunked(kind, data, at, 100)).toEqual(parseWhole(kind, data, 100));
         }),
-        { numRuns: 2000 },
+        fuzzParams(2000),
       );
     });
 

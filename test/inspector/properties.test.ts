@@ -7,7 +7,7 @@
  * - random and corrupted bytes never throw, finish quickly, and are chunking-independent too.
  *
  * FUZZ_LONG=1 runs far more cases (FUZZ_SEED=n replays one seed):
- *   FUZZ_LONG=1 npx vitest run test/inspector/properties.test.ts
+ *   npm run fuzz   (FUZZ_LONG=1 over this file and the HTTP parser properties)
  */
 import { constants as zlib, deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -17,13 +17,10 @@ import type { InspectorEvent, Side } from '../../src/inspector/events.js';
 import { closePayload, encodeFrame } from '../../src/inspector/frame-encoder.js';
 import { OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT } from '../../src/inspector/opcodes.js';
 import { messages, violations } from '../helpers/decode.js';
+import { FUZZ_TIMEOUT, fuzzParams } from '../helpers/fuzz.js';
 
-const LONG = process.env.FUZZ_LONG === '1';
-const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : Date.now() ^ (Math.random() * 2 ** 31);
-const runs = (quick: number) => (LONG ? quick * 100 : quick);
-const params = (quick: number): fc.Parameters<unknown> => ({ numRuns: runs(quick), seed: SEED, endOnFailure: true });
-const TIMEOUT = LONG ? 30 * 60_000 : 30_000;
-if (LONG) console.log(`fast-check seed ${SEED} (replay with FUZZ_SEED=${SEED})`);
+const params = fuzzParams;
+const TIMEOUT = FUZZ_TIMEOUT;
 
 // ---- generators -----------------------------------------------------------
 
