@@ -1,8 +1,9 @@
 /**
  * Unmasking (RFC 6455 5.3): payload byte i is XORed with mask[i % 4]. The
  * source is never touched, since the proxy may still be writing it out; the
- * result goes to a caller-owned buffer. XOR runs a 32-bit word at a time over
- * the aligned middle of the destination.
+ * result goes to another buffer. The decoder's hot path is MaskScratch (32-bit
+ * words, or bufferutil's native loop); unmaskInto serves the cold paths (the
+ * decode view, control payloads of at most 125 bytes).
  */
 import { createRequire } from 'node:module';
 
@@ -31,24 +32,7 @@ const NATIVE_FROM = 256;
  * src[0] (mod 4), so chunks of one payload can be unmasked independently.
  */
 export function unmaskInto(dst: Uint8Array, src: Uint8Array, mask: Uint8Array, phase: number): void {
-  const n = src.length;
-  dst.set(src);
-  let i = 0;
-  // Head: bytes until dst is 4-byte aligned.
-  const misalign = (dst.byteOffset & 3) === 0 ? 0 : 4 - (dst.byteOffset & 3);
-  for (; i < n && i < misalign; i++) dst[i] ^= mask[(phase + i) & 3]!;
-  const words = (n - i) >>> 2;
-  if (words > 0) {
-    const rot = (phase + i) & 3;
-    const m0 = mask[rot]!, m1 = mask[(rot + 1) & 3]!, m2 = mask[(rot + 2) & 3]!, m3 = mask[(rot + 3) & 3]!;
-    const word = littleEndian
-      ? (m0 | (m1 << 8) | (m2 << 16) | (m3 << 24)) >>> 0
-      : ((m0 << 24) | (m1 << 16) | (m2 << 8) | m3) >>> 0;
-    const view = new Uint32Array(dst.buffer, dst.byteOffset + i, words);
-    for (let w = 0; w < words; w++) view[w] ^= word;
-    i += words * 4;
-  }
-  for (; i < n; i++) dst[i] ^= mask[(phase + i) & 3]!;
+  for (let i = 0; i < src.length; i++) dst[i] = src[i]! ^ mask[(phase + i) & 3]!;
 }
 
 /**
