@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .action((key: string, options: AcceptOptions) => runAccept(key, options));
 }
 
-export function runAccept(key: string, options: AcceptOptions): void {
+function runAccept(key: string, options: AcceptOptions): void {
   if (!isValidKey(key)) {
     process.stderr.write(
       `warning: "${escapeForTerminal(key)}" is not base64 of 16 bytes; a server must reject it (RFC 6455 4.2.1)\n`,
@@ -39,7 +39,7 @@ function verify(key: string, actual: string): void {
   process.stdout.write(`${makeChalk().green('✔')} accept matches: ${expected}\n`);
 }
 
-export function renderExplanation(key: string, chalk = makeChalk()): string {
+function renderExplanation(key: string, chalk = makeChalk()): string {
   const steps = explainAccept(key);
   const label = (text: string) => chalk.bold(text.padEnd(22));
   const keyNote = steps.keyBytesHex

@@ -18,7 +18,7 @@ import * as connect from './connect.js';
 /** Each command module adds itself to the program; its action sets process.exitCode. */
 const commands = [proxy, echo, accept, key, decode, handshake, connect];
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command('wsinspect')
     .description('See and check the WebSocket protocol on the wire')
     .exitOverride()

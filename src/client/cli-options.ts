@@ -90,7 +90,7 @@ export function createReport(options: ClientCliOptions, io: ClientIO, out: TextO
 }
 
 /** `wsinspect: reason` on stderr (escaped: the reason may quote the server), and the exit code 1. */
-export function failWith(reason: string, io: ClientIO): number {
+function failWith(reason: string, io: ClientIO): number {
   io.stderr.write(`wsinspect: ${escapeForTerminal(reason)}\n`);
   return EXIT_FAILED;
 }
