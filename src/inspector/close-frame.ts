@@ -2,7 +2,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { CloseInfo, Side, ViolationEvent } from './events.js';
 import { closeCodeName, isSendableCloseCode } from './close-codes.js';
-import { violation } from './rules.js';
+import { violation } from './events.js';
 
 export function parseClosePayload(payload: Uint8Array, from: Side): { close: CloseInfo; violations: ViolationEvent[] } {
   const violations: ViolationEvent[] = [];

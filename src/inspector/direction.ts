@@ -14,11 +14,12 @@ import type {
   SideStats,
   ViolationEvent,
 } from './events.js';
+import { violation } from './events.js';
 import { FrameDecoder, type FrameHeader, type FrameSink } from './frame-decoder.js';
 import { MessageInflater } from './inflater.js';
-import { OP_CLOSE, OP_CONTINUATION, OP_TEXT, isControl, isReservedOpcode, opcodeName } from './opcodes.js';
+import { OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_TEXT, isControl, isReservedOpcode, opcodeName } from './opcodes.js';
 import { parseClosePayload } from './close-frame.js';
-import { violation, type RuleId } from './rules.js';
+import type { RuleId } from './rules.js';
 import { MaskScratch } from './unmask.js';
 import { Utf8Validator, incompleteTailLength } from './utf8-stream.js';
 
@@ -87,6 +88,8 @@ export class DirectionInspector implements FrameSink {
   /** See onPayload: the preview bytes being handed over may be kept as a view. */
   private borrowPreview = false;
   private lastMaskKey: Uint8Array | null = null;
+  /** Decoding was given up from outside (see abandon): bytes are only counted. */
+  private abandoned = false;
 
   constructor(options: DirectionOptions) {
     this.side = options.side;
@@ -101,19 +104,33 @@ export class DirectionInspector implements FrameSink {
 
   /** The framing of this direction is lost; the rest is passed through undecoded. */
   get lost(): boolean {
-    return this.decoder.lost;
+    return this.abandoned || this.decoder.lost;
   }
 
   /** True when the direction stopped between frames (not mid-header or mid-payload). */
   get atFrameBoundary(): boolean {
-    return this.decoder.atFrameBoundary;
+    return !this.abandoned && this.decoder.atFrameBoundary;
+  }
+
+  /** True between messages: at a frame boundary with no fragmented data message open. */
+  get atMessageBoundary(): boolean {
+    return this.atFrameBoundary && this.message === null;
   }
 
   push(chunk: Uint8Array): InspectorEvent[] {
     this.out = [];
     this.stats.wireBytes += chunk.length;
-    this.decoder.push(chunk);
+    if (!this.abandoned) this.decoder.push(chunk);
     return this.out;
+  }
+
+  /**
+   * Stops decoding this direction for a reason found outside it (bytes it
+   * never saw): an `undecodable` event, then the rest is only counted.
+   */
+  abandon(reason: string): InspectorEvent[] {
+    this.abandoned = true;
+    return [{ type: 'undecodable', from: this.side, message: `${this.side} ${reason}; the rest is forwarded unchanged and not decoded` }];
   }
 
   // ---- FrameSink -------------------------------------------------------
@@ -337,8 +354,16 @@ export class DirectionInspector implements FrameSink {
       offset: h.offset,
       lengthBits: h.lengthBits,
     };
-    if (this.role === 'control') frame.payloadHead = this.control.toString('hex', 0, Math.min(this.controlLength, FRAME_HEAD_BYTES));
-    else if (this.payloadHeads) frame.payloadHead = this.frameHead.toString('hex', 0, this.frameHeadLength);
+    if (isControl(h.opcode)) {
+      frame.payloadHead = this.control.toString('hex', 0, Math.min(this.controlLength, FRAME_HEAD_BYTES));
+      frame.payloadHex = this.control.toString('hex', 0, this.controlLength);
+    } else if (!isReservedOpcode(h.opcode)) {
+      if (this.payloadHeads) frame.payloadHead = this.frameHead.toString('hex', 0, this.frameHeadLength);
+      // The message this data frame belongs to (a frame whose framing was lost opened none: its opcode says).
+      const message = this.role === 'message' ? this.message : null;
+      frame.messageKind = message ? message.kind : h.opcode === OP_TEXT ? 'text' : h.opcode === OP_BINARY ? 'binary' : null;
+      frame.compressed = message ? message.compressed : h.opcode !== OP_CONTINUATION && h.rsv1 && this.inflater !== null;
+    }
     return frame;
   }
 

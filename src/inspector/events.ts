@@ -3,10 +3,9 @@
  * (shared/contract.md), minus `conn` and `ts`, which the I/O layer stamps on
  * (the core has no clock and no notion of which connection it is).
  */
-import type { RuleId } from './rules.js';
+import { RULES, type RuleId, type Severity } from './rules.js';
 
 export type Side = 'client' | 'server';
-export type Severity = 'error' | 'warning';
 export type Header = [name: string, value: string];
 
 export interface ConnectionEvent {
@@ -72,6 +71,14 @@ export interface FrameEvent {
    * Always on control frames; on data frames when the consumer asked for them.
    */
   payloadHead?: string;
+  /** Data frames (contract): the kind of message the frame belongs to; null for a continuation with no message open. */
+  messageKind?: 'text' | 'binary' | null;
+  /** Data frames (contract): the message it belongs to is compressed (permessage-deflate). */
+  compressed?: boolean;
+  /** Control frames (contract): the whole unmasked payload in hex (its first 125 bytes when longer). */
+  payloadHex?: string;
+  /** Contract: wsinspect put this frame on the wire itself. */
+  injected?: true;
   close?: CloseInfo;
 }
 
@@ -86,6 +93,8 @@ export interface MessageEvent {
   text?: string;
   base64?: string;
   truncated: boolean;
+  /** Contract: wsinspect put this message on the wire itself. */
+  injected?: true;
 }
 
 export interface ViolationEvent {
@@ -128,6 +137,11 @@ export interface ConnectionEndEvent {
   by: Side | null;
   durationMs: number;
   stats: { client: SideStats; server: SideStats };
+  /**
+   * Extra: the relay ended the connection itself (it was stopped, or --strict),
+   * saying why; no peer is blamed for the missing closing handshake.
+   */
+  endedByProxy?: string;
 }
 
 export type InspectorEvent =
@@ -148,4 +162,10 @@ export type WireEvent = InspectorEvent & { conn: number; ts: number };
 export function stamp(event: InspectorEvent, conn: number, ts: number): WireEvent {
   // type, conn, ts first: the NDJSON reads better that way.
   return Object.assign({ type: event.type, conn, ts }, event);
+}
+
+/** A violation of `rule`, with the section and severity the contract gives it. */
+export function violation(rule: RuleId, from: Side | null, message: string): ViolationEvent {
+  const { section, severity } = RULES[rule];
+  return { type: 'violation', from, rule, severity, section, message };
 }

@@ -10,7 +10,7 @@ import { PERMESSAGE_DEFLATE, negotiateDeflate, parseExtensions, parseProtocols, 
 import type { HttpRequestHead, HttpResponseHead } from './http-head.js';
 import { hasToken, headerValue, headerValues } from './http-head.js';
 import type { RuleId } from './rules.js';
-import { violation } from './rules.js';
+import { violation } from './events.js';
 
 /** What a 101 response settled; frames are decoded with it even when checks failed. */
 export interface Negotiated {

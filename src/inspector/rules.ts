@@ -3,7 +3,7 @@
  * from, and how bad it is. "error" is a MUST broken; "warning" is a duty the
  * RFC puts on the sender with no receiver action, or a heuristic.
  */
-import type { Severity, Side, ViolationEvent } from './events.js';
+export type Severity = 'error' | 'warning';
 
 interface Rule {
   section: string;
@@ -44,8 +44,3 @@ export const RULES = {
 export type RuleId = keyof typeof RULES;
 
 export const RULE_IDS = Object.keys(RULES) as RuleId[];
-
-export function violation(rule: RuleId, from: Side | null, message: string): ViolationEvent {
-  const { section, severity } = RULES[rule];
-  return { type: 'violation', from, rule, severity, section, message };
-}

@@ -1,15 +1,14 @@
 /**
- * One proxied connection, tied together: the handshake checks, then one
+ * The WebSocket part of a connection: the handshake checks, then one
  * DirectionInspector per side configured by what was negotiated, the closing
- * handshake across both sides, and the summary at the end. Still no I/O: the
- * proxy hands in parsed heads (it parses them itself, to relay them) and the
- * bytes that follow, and stamps the events it gets back.
+ * handshake across both sides, and the summary at the end. Connection
+ * (connection.ts) drives it with the heads it parsed and the bytes after them.
  */
 import type { ConnectionEndEvent, InspectorEvent, Side } from './events.js';
 import { DirectionInspector } from './direction.js';
 import { checkRequest, checkResponse } from './handshake-check.js';
 import type { HttpRequestHead, HttpResponseHead } from './http-head.js';
-import { violation } from './rules.js';
+import { violation } from './events.js';
 
 export interface SessionOptions {
   previewBytes?: number;
@@ -26,6 +25,9 @@ export class Session {
   private inspectors: Record<Side, DirectionInspector> | null = null;
   private early: Buffer[] = [];
   private earlyLength = 0;
+  /** The client sent more before the 101 than is held: its frames cannot be followed. */
+  private earlyOverflow = false;
+  private proxyEnded: string | null = null;
   private readonly endedSides: Side[] = [];
   private firstClose: Side | null = null;
 
@@ -67,6 +69,10 @@ export class Session {
     };
     for (const chunk of this.early) events.push(...this.data('client', chunk));
     this.early = [];
+    if (this.earlyOverflow) {
+      const mib = EARLY_CLIENT_BYTES / (1024 * 1024);
+      events.push(...this.inspectors.client.abandon(`sent more than ${mib} MiB before the 101, more than is held for decoding`));
+    }
     return events;
   }
 
@@ -87,12 +93,22 @@ export class Session {
     if (!this.endedSides.includes(side)) this.endedSides.push(side);
   }
 
+  /** True when a frame could be inserted into `side`'s stream now without breaking a frame or a message. */
+  atMessageBoundary(side: Side): boolean {
+    return this.inspectors !== null && this.inspectors[side].atMessageBoundary;
+  }
+
+  /** The relay ended the connection itself, for `reason`: the missing closing handshake is nobody's fault. */
+  endedByProxy(reason: string): void {
+    this.proxyEnded ??= reason;
+  }
+
   /** The connection is over: the abnormal-closure verdict, if any, then the summary. */
   finish(durationMs: number): InspectorEvent[] {
     const events: InspectorEvent[] = [];
     const inspectors = this.inspectors;
     const clean = Boolean(inspectors?.client.closeSent && inspectors.server.closeSent);
-    if (inspectors) {
+    if (inspectors && this.proxyEnded === null) {
       const brokeMidFrame = !inspectors.client.atFrameBoundary || !inspectors.server.atFrameBoundary;
       if (!clean || brokeMidFrame) {
         const from = this.endedSides[0] ?? null;
@@ -112,12 +128,18 @@ export class Session {
         server: { ...(inspectors?.server.stats ?? { frames: 0, messages: 0, wireBytes: 0 }) },
       },
     };
+    if (this.proxyEnded !== null) end.endedByProxy = this.proxyEnded;
     events.push(end);
     return events;
   }
 
+  /** Past the hold, nothing more is kept: a later, smaller chunk would leave a gap that decodes as garbage. */
   private holdEarly(chunk: Uint8Array): void {
-    if (this.earlyLength + chunk.length > EARLY_CLIENT_BYTES) return;
+    if (this.earlyOverflow) return;
+    if (this.earlyLength + chunk.length > EARLY_CLIENT_BYTES) {
+      this.earlyOverflow = true;
+      return;
+    }
     this.early.push(Buffer.from(chunk));
     this.earlyLength += chunk.length;
   }

@@ -1,22 +1,17 @@
 /**
- * One client connection through the proxy. Bytes are forwarded first and
- * inspected after, unchanged but for the Host header of each request head
- * (rewritten to the upstream's authority). HTTP requests are relayed with
- * their bodies delimited, so keep-alive connections (the demo page, assets)
- * work and each exchange is logged; an Upgrade request hands both directions
- * to the inspector's Session once the 101 is through.
+ * One client connection through the proxy: the sockets, timers, backpressure
+ * and the proxy's own answers. What the bytes mean, and which of them go on
+ * (unchanged but for each request's Host header, rewritten to the
+ * upstream's authority), is the sans-IO Connection's business.
  */
 import type net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { InspectorEvent, Side } from '../inspector/events.js';
-import { Session } from '../inspector/session.js';
-import { hasToken, headerValue, replaceHostHeader, type HttpRequestHead } from '../inspector/http-head.js';
-import { BodyFramer, requestBodyLength, responseBodyLength } from '../inspector/http-body.js';
+import { Connection } from '../inspector/connection.js';
 import { encodeClose } from '../inspector/frame-encoder.js';
 import type { Endpoint } from '../net/endpoint.js';
 import { DialError } from '../net/dial.js';
 import { Pump } from './pump.js';
-import { HeadReader } from './head-reader.js';
 
 export interface ConnectionContext {
   upstream: Endpoint;
@@ -39,39 +34,21 @@ export interface ConnectionContext {
 
 const DEFAULT_LINGER_MS = 5_000;
 
-/**
- * What each direction's bytes are, as far as the proxy is concerned: an HTTP
- * head being gathered, a body being counted, WebSocket frames, or bytes it
- * only forwards.
- */
-type Mode = 'head' | 'body' | 'frames' | 'raw';
-
-interface PendingRequest {
-  method: string;
-  path: string;
-  upgrade: boolean;
-}
-
 export class ProxyConnection {
   private upstreamSocket: net.Socket | null = null;
-  private readonly session: Session;
+  private readonly connection: Connection;
   private readonly started = Date.now();
-  private clientMode: Mode = 'head';
-  private upstreamMode: Mode = 'head';
-  private readonly requestHeads = new HeadReader('request');
-  private readonly responseHeads = new HeadReader('response');
-  private requestBody: BodyFramer | null = null;
-  private responseBody: BodyFramer | null = null;
-  private readonly queue: PendingRequest[] = [];
-  private toUpstream: Pump | null = null;
-  private toClient: Pump | null = null;
+  /** Carries each side's bytes to the other, once the upstream is there. */
+  private readonly pumps: Record<Side, Pump | null> = { client: null, server: null };
   private responseTimer: NodeJS.Timeout | null = null;
+  /** The response heads read when the timer was armed: a new one (an interim 1xx) restarts it. */
+  private timerHeads = 0;
   private lingerTimer: NodeJS.Timeout | null = null;
-  private strictPending = false;
+  /** The proxy ended the sockets itself (--strict): nothing more is relayed. */
+  private stopped = false;
   /** Which sides are over: their socket closed, or (upstream) it never opened or was given up on. */
   private readonly closed: Record<Side, boolean> = { client: false, server: false };
   private finished = false;
-  private inspectionFailed = false;
   /** While the upstream is being dialled (then dropped: it is not small, and connections are many). */
   private dialing: AbortController | null = new AbortController();
 
@@ -80,9 +57,14 @@ export class ProxyConnection {
     private readonly ctx: ConnectionContext,
     private readonly onDone: () => void,
   ) {
-    this.session = new Session({ previewBytes: ctx.previewBytes, payloadHeads: ctx.payloadHeads });
+    this.connection = new Connection({
+      previewBytes: ctx.previewBytes,
+      payloadHeads: ctx.payloadHeads,
+      hostRewrite: ctx.upstream.authority,
+      strict: ctx.strict,
+    });
     client.setNoDelay(true);
-    client.on('data', (chunk: Buffer) => this.onClientData(chunk));
+    client.on('data', (chunk: Buffer) => this.onData('client', chunk));
     client.pause(); // until the upstream is there to take the bytes
     this.watch(client, 'client');
     void this.connectUpstream();
@@ -90,6 +72,7 @@ export class ProxyConnection {
 
   /** Ends the connection at once (the proxy is stopping). */
   destroy(): void {
+    this.connection.endedByProxy('the proxy stopped');
     this.client.destroy();
     if (this.upstreamSocket) this.upstreamSocket.destroy();
     else this.abandonDial();
@@ -124,9 +107,9 @@ export class ProxyConnection {
       return;
     }
     this.upstreamSocket = socket;
-    this.toUpstream = new Pump(this.client, socket);
-    this.toClient = new Pump(socket, this.client);
-    socket.on('data', (chunk: Buffer) => this.onUpstreamData(chunk));
+    this.pumps.client = new Pump(this.client, socket);
+    this.pumps.server = new Pump(socket, this.client);
+    socket.on('data', (chunk: Buffer) => this.onData('server', chunk));
     this.watch(socket, 'server');
     this.client.resume();
   }
@@ -146,7 +129,7 @@ export class ProxyConnection {
       `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
-    this.clientMode = 'raw';
+    this.connection.relayOnly();
     this.client.resume(); // read and drop whatever the client still sends, so it sees our answer
     this.linger();
   }
@@ -164,145 +147,16 @@ export class ProxyConnection {
     }, this.ctx.lingerMs ?? DEFAULT_LINGER_MS);
   }
 
-  // ---- client → upstream ------------------------------------------------
-
-  private onClientData(chunk: Buffer): void {
-    let data: Uint8Array = chunk;
-    while (data.length > 0) {
-      switch (this.clientMode) {
-        case 'head':
-          data = this.readRequestHead(data);
-          break;
-        case 'body': {
-          const result = this.requestBody!.push(data);
-          if ('error' in result) return this.toRaw(`request body: ${result.error}`, data);
-          this.toUpstream!.write(data.subarray(0, result.consumed));
-          data = data.subarray(result.consumed);
-          if (result.done) this.clientMode = 'head';
-          break;
-        }
-        case 'frames':
-          this.toUpstream!.write(data);
-          this.inspect(() => this.session.data('client', data));
-          return;
-        case 'raw':
-          this.toUpstream?.write(data); // no upstream after a failed dial: the bytes are dropped
-          return;
-      }
-    }
-  }
-
-  private readRequestHead(data: Uint8Array): Uint8Array {
-    const read = this.requestHeads.push(data);
-    if (read === null) return new Uint8Array(0);
-    const { result, received } = read;
-    if (!result.ok) {
-      this.emit({ type: 'error', message: `client sent a malformed request head: ${result.error}` });
-      this.clientMode = 'raw';
-      this.toUpstream!.write(received);
-      return new Uint8Array(0);
-    }
-    const head = result.head;
-    this.toUpstream!.write(replaceHostHeader(head.raw, head, this.ctx.upstream.authority));
-    const upgrade = isUpgradeRequest(head);
-    this.queue.push({ method: head.method, path: head.target, upgrade });
-    this.armResponseTimer();
-    if (upgrade) {
-      this.inspect(() => this.session.request(head));
-      this.clientMode = 'frames'; // whatever follows an Upgrade request can only be frames
-    } else {
-      const length = requestBodyLength(head);
-      if ('error' in length) {
-        this.toRaw(`request body: ${length.error}`, result.rest);
-        return new Uint8Array(0);
-      }
-      this.requestBody = new BodyFramer(length);
-      this.clientMode = this.requestBody.done ? 'head' : 'body';
-    }
-    return result.rest;
-  }
-
-  // ---- upstream → client ------------------------------------------------
-
-  private onUpstreamData(chunk: Buffer): void {
-    let data: Uint8Array = chunk;
-    while (data.length > 0) {
-      switch (this.upstreamMode) {
-        case 'head':
-          data = this.readResponseHead(data);
-          break;
-        case 'body': {
-          const result = this.responseBody!.push(data);
-          if ('error' in result) return this.toRaw(`response body: ${result.error}`, data, 'server');
-          this.toClient!.write(data.subarray(0, result.consumed));
-          data = data.subarray(result.consumed);
-          if (result.done) this.responseDone();
-          break;
-        }
-        case 'frames':
-          this.toClient!.write(data);
-          this.inspect(() => this.session.data('server', data));
-          return;
-        case 'raw':
-          this.toClient!.write(data);
-          return;
-      }
-    }
-  }
-
-  private readResponseHead(data: Uint8Array): Uint8Array {
-    if (this.queue.length === 0) {
-      // The server spoke without being asked: nothing to match it with, so just relay.
-      this.upstreamMode = 'raw';
-      this.toClient!.write(data);
-      return new Uint8Array(0);
-    }
-    const read = this.responseHeads.push(data);
-    if (read === null) return new Uint8Array(0);
-    const { result, received } = read;
-    this.clearResponseTimer();
-    if (!result.ok) {
-      this.emit({ type: 'error', message: `upstream sent a malformed response head: ${result.error}` });
-      this.toRaw(null, received, 'server');
-      return new Uint8Array(0);
-    }
-    const head = result.head;
-    this.toClient!.write(received.subarray(0, received.length - result.rest.length));
-    if (head.status >= 100 && head.status < 200 && head.status !== 101) {
-      this.armResponseTimer(); // interim: the real answer follows
-      return result.rest;
-    }
-    const request = this.queue.shift()!;
-    if (request.upgrade) {
-      this.inspect(() => this.session.response(head));
-      if (this.session.upgraded) {
-        this.upstreamMode = 'frames';
-        if (this.strictPending) this.strictClose();
-        return result.rest;
-      }
-      this.clientMode = 'raw'; // the upgrade was refused; what the client sent after it is not HTTP we can follow
-    } else {
-      this.emit({ type: 'http', method: request.method, path: request.path, status: head.status });
-    }
-    const length = responseBodyLength(head, request.method);
-    if ('error' in length) {
-      this.toRaw(`response body: ${length.error}`, result.rest, 'server');
-      return new Uint8Array(0);
-    }
-    this.responseBody = new BodyFramer(length);
-    if (this.responseBody.done) this.responseDone();
-    else this.upstreamMode = 'body';
-    return result.rest;
-  }
-
-  // ---- shared -------------------------------------------------------------
-
-  /** Stops following HTTP in both directions; `data` (from `side`) and everything after is only relayed. */
-  private toRaw(reason: string | null, data: Uint8Array, side: Side = 'client'): void {
-    if (reason) this.emit({ type: 'error', message: `cannot follow the HTTP exchange any more (${reason}); relaying bytes unchanged` });
-    this.clientMode = this.clientMode === 'frames' ? 'frames' : 'raw';
-    this.upstreamMode = this.upstreamMode === 'frames' ? 'frames' : 'raw';
-    (side === 'client' ? this.toUpstream : this.toClient)!.write(data);
+  /** Bytes from `side`: what the Connection says goes on is passed to the other side, then its events. */
+  private onData(side: Side, chunk: Buffer): void {
+    const { events, forward } = this.connection.push(side, chunk);
+    // No upstream after a failed dial: the client's bytes are dropped.
+    const pump = this.pumps[side];
+    if (pump) for (const bytes of forward) pump.write(bytes);
+    for (const event of events) this.emit(event);
+    // --strict acts after the whole batch is out, so the events keep the wire's order.
+    if (this.ctx.strict && this.connection.violated && this.connection.upgraded) this.strictClose();
+    this.watchResponse();
   }
 
   /** Events of this connection; none after its connection-end. */
@@ -310,57 +164,29 @@ export class ProxyConnection {
     if (!this.finished) this.ctx.emit(event);
   }
 
-  /**
-   * Runs the inspector and reports what it found. The bytes were forwarded
-   * before; should the inspector ever fail on them (a bug, never the peer's
-   * doing), this connection goes on relaying uninspected and says so, and no
-   * other connection notices.
-   */
-  private inspect(run: () => InspectorEvent[]): void {
-    if (this.inspectionFailed) return;
-    let events: InspectorEvent[];
-    try {
-      events = run();
-    } catch (err) {
-      this.inspectionFailed = true;
-      this.emit({ type: 'error', message: `internal error while inspecting (${(err as Error).message}); relaying the rest uninspected` });
-      return;
-    }
-    let violated = false;
-    for (const event of events) {
-      this.emit(event);
-      violated ||= event.type === 'violation' && event.severity === 'error';
-    }
-    // --strict acts after the whole batch is out, so the events keep the wire's order.
-    if (!violated || !this.ctx.strict) return;
-    if (this.session.upgraded) this.strictClose();
-    else this.strictPending = true;
-  }
-
   /** --strict: close both sides with 1002 (a client-bound frame unmasked, a server-bound one masked). */
   private strictClose(): void {
-    if (this.clientMode === 'raw' && this.upstreamMode === 'raw') return;
-    this.clientMode = 'raw';
-    this.upstreamMode = 'raw';
+    if (this.stopped) return;
+    this.stopped = true;
+    this.connection.relayOnly();
+    this.connection.endedByProxy('--strict: a protocol violation');
     this.emit({ type: 'error', message: 'strict: protocol violation, closing both sides with 1002' });
     this.client.end(encodeClose(1002, 'protocol violation (wsinspect --strict)'));
     this.upstreamSocket?.end(encodeClose(1002, 'protocol violation (wsinspect --strict)', randomBytes(4)));
     this.linger();
   }
 
-  /** A response is complete: the next head is awaited, if a request is waiting for it. */
-  private responseDone(): void {
-    this.upstreamMode = 'head';
-    this.armResponseTimer();
-  }
-
   /**
-   * Starts the deadline for the upstream's next response head, when one is
+   * Keeps a deadline on the upstream's next response head while one is
    * awaited: not while an earlier response's body is still streaming (a
-   * pipelined request must not get a 504 in the middle of that body).
+   * pipelined request must not get a 504 in the middle of that body);
+   * restarted by each interim 1xx.
    */
-  private armResponseTimer(): void {
-    if (this.responseTimer || this.queue.length === 0 || this.upstreamMode !== 'head') return;
+  private watchResponse(): void {
+    if (!this.connection.awaitingResponse) return this.clearResponseTimer();
+    if (this.responseTimer && this.timerHeads === this.connection.responseHeads) return;
+    this.clearResponseTimer();
+    this.timerHeads = this.connection.responseHeads;
     this.responseTimer = setTimeout(() => {
       this.responseTimer = null;
       const seconds = this.ctx.responseTimeoutMs / 1000;
@@ -380,15 +206,15 @@ export class ProxyConnection {
   private watch(socket: net.Socket, side: Side): void {
     const other = () => (side === 'client' ? this.upstreamSocket : this.client);
     socket.on('end', () => {
-      this.session.end(side);
+      this.connection.end(side);
       other()?.end();
     });
     socket.on('error', () => {
-      this.session.end(side);
+      this.connection.end(side);
       other()?.destroy();
     });
     socket.on('close', () => {
-      this.session.end(side);
+      this.connection.end(side);
       const peer = other();
       if (peer && !peer.destroyed && peer.writableEnded && peer.readableEnded) peer.destroy();
       this.sideClosed(side);
@@ -404,13 +230,8 @@ export class ProxyConnection {
     if (!this.closed.client || !this.closed.server || this.finished) return;
     this.clearResponseTimer();
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
-    for (const event of this.session.finish(Date.now() - this.started)) this.emit(event);
+    for (const event of this.connection.finish(Date.now() - this.started)) this.emit(event);
     this.finished = true;
     this.onDone();
   }
-}
-
-/** A WebSocket opening handshake: Upgrade: websocket, or at least a Sec-WebSocket-Key. */
-function isUpgradeRequest(head: HttpRequestHead): boolean {
-  return hasToken(head.headers, 'upgrade', 'websocket') || headerValue(head.headers, 'sec-websocket-key') !== null;
 }

@@ -114,6 +114,7 @@ function closing(event: ConnectionEndEvent, layout: Layout): [string, Paint] {
   const { chalk } = layout;
   const code = event.closeCode === null ? 'no status code' : `${event.closeCode} ${closeCodeName(event.closeCode)}`;
   if (event.clean) return [`closed cleanly by ${event.by}: ${code}`, chalk.green];
+  if (event.endedByProxy !== undefined) return [`closed by the proxy (${event.endedByProxy})`, chalk.yellow];
   if (event.by === null) return ['closed abnormally: no close frame (1006)', chalk.red];
   const other = event.by === 'client' ? 'server' : 'client';
   return [`closed uncleanly: ${event.by} sent ${code}, ${other} never answered`, chalk.yellow];

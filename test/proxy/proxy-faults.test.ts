@@ -235,6 +235,9 @@ describe('--strict', () => {
     // Bytes after the strict close are dropped, not written into the ended socket (which
     // raised "write after end" on the proxy's upstream socket and tore the connection down).
     expect(socketErrorsSeen.map((e) => e.message)).toEqual([]);
+    // The proxy ended it: no abnormal-closure is blamed on either peer, and the end says so.
+    expect(log.of('violation', 1).map((v) => v.rule)).toEqual(['client-frame-unmasked']);
+    expect(log.of('connection-end', 1)[0]).toMatchObject({ clean: false, endedByProxy: '--strict: a protocol violation' });
   });
 });
 
@@ -253,6 +256,9 @@ describe('stopping the proxy', () => {
 
     await proxy.close();
     expect(log.of('connection-end').map((e) => e.conn).sort()).toEqual([1, 2, 3, 4, 5]);
+    // The proxy stopped them: nobody is blamed with an abnormal-closure, and each end says why.
+    expect(log.of('violation')).toEqual([]);
+    for (const conn of [1, 2, 3]) expect(log.of('connection-end', conn)[0]).toMatchObject({ clean: false, endedByProxy: 'the proxy stopped' });
     for (const ws of sockets) if (ws.readyState !== WebSocket.CLOSED) await once(ws, 'close');
     await partial.untilEnd();
     await idle.untilEnd();

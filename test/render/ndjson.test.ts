@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { stamp, type InspectorEvent, type WireEvent } from '../../src/inspector/events.js';
-import { violation } from '../../src/inspector/rules.js';
+import { violation } from '../../src/inspector/events.js';
 import { createNdjsonSink } from '../../src/render/ndjson.js';
 import { fanOut, type EventSink } from '../../src/render/sink.js';
 

@@ -3,7 +3,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { computeAccept } from '../../src/accept-calc/accept.js';
 import type { FrameEvent, Header, InspectorEvent, Side, WireEvent } from '../../src/inspector/events.js';
-import { violation } from '../../src/inspector/rules.js';
+import { violation } from '../../src/inspector/events.js';
 import { createPrettySink } from '../../src/render/pretty.js';
 import { stamp } from '../../src/inspector/events.js';
 import { columns } from '../../src/render/pretty-text.js';
@@ -398,14 +398,18 @@ describe('connection lines', () => {
     const end = { type: 'connection-end', durationMs: 800, stats: { client: stats(1, 1, 7), server: stats(0, 0, 0) } } as const;
     const three = conn(3);
     const four = conn(4);
+    const five = conn(5);
     const out = await render([
       three(frame({ payload: 'x' })),
       three({ ...end, clean: false, closeCode: 1001, by: 'server' }),
       four(frame({ payload: 'x' })),
       four({ ...end, clean: false, closeCode: null, by: null }),
+      five(frame({ payload: 'x' })),
+      five({ ...end, clean: false, closeCode: null, by: null, endedByProxy: 'the proxy stopped' }),
     ]);
     expect(out).toContain('#3 closed uncleanly: server sent 1001 Going Away, client never answered · 800 ms');
     expect(out).toContain('#4 closed abnormally: no close frame (1006) · 800 ms');
+    expect(out).toContain('#5 closed by the proxy (the proxy stopped) · 800 ms');
   });
 
   test('a connection that never spoke WebSocket just closes', async () => {

@@ -1,10 +1,10 @@
 /**
- * Gathers one HTTP head from one direction's bytes for the proxy, keeping the
+ * Gathers one HTTP head from one direction's bytes, keeping the
  * bytes as they came: a head that turns out malformed is then relayed exactly
  * as received. One per direction, so a request head and a response head that
  * arrive in pieces at the same time (pipelining) never mix.
  */
-import { HeadParser, type HeadKind, type HeadOf, type HeadResult } from '../inspector/http-head.js';
+import { HeadParser, type HeadKind, type HeadOf, type HeadResult } from './http-head.js';
 
 export interface HeadRead<K extends HeadKind> {
   result: HeadResult<HeadOf<K>>;

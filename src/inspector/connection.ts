@@ -1,0 +1,281 @@
+/**
+ * One TCP connection, from the first byte of each direction: HTTP/1.1
+ * requests and responses (interim 1xx, bodies delimited so keep-alive works),
+ * the Upgrade, then WebSocket frames both ways, then the end of each side.
+ * Sans-IO in the manner of h11 and wsproto: bytes in, events and the bytes to
+ * pass on out. The proxy, the `connect` client and a capture reader are thin
+ * adapters around it.
+ *
+ *   const conn = new Connection({ hostRewrite: 'upstream:9001' });
+ *   const { events, forward } = conn.push('client', bytes);  // bytes the client sent
+ *   // `forward`: what goes on to the server, in order: `bytes` unchanged but
+ *   // for the Host header of each request head when `hostRewrite` is set (and
+ *   // nothing of a request head until it is whole). Views of `bytes` may be in
+ *   // it: send them before reusing the buffer.
+ *   conn.push('server', bytes);           // likewise, forward goes to the client
+ *   conn.end('client');                   // that side's stream ended (FIN or reset)
+ *   conn.finish(durationMs);              // over: abnormal-closure if due, then connection-end
+ *
+ * What the adapter may ask or tell between pushes:
+ *   conn.upgraded                the 101 came through: frames both ways from here
+ *   conn.violated                an error-severity violation was reported (for --strict)
+ *   conn.upgradeResponse         the head of the response to the Upgrade request, once read
+ *   conn.awaitingResponse        a request is waiting for its response head (arm a timer)
+ *   conn.responseHeads           response heads read so far, interim 1xx included (restart it)
+ *   conn.relayOnly()             stop following the exchange: later bytes are forwarded, not read
+ *   conn.endedByProxy(reason)    the relay ended the connection itself: nobody is blamed for it
+ *   conn.canInject(from)         a frame may go into `from`'s stream now: after a whole
+ *                                message, never inside a fragmented one
+ *   conn.inject(from, frame)     checks and reports a frame the relay puts into `from`'s
+ *                                stream itself: events marked `injected`, `forward` = [frame]
+ *
+ * Events follow the wire: a head's event and its violations when the head is
+ * whole, each frame's events when the frame ends. The same bytes give the
+ * same events however they are chunked.
+ */
+import type { InspectorEvent, Side } from './events.js';
+import { BodyFramer, requestBodyLength, responseBodyLength } from './http-body.js';
+import { DirectionInspector } from './direction.js';
+import { HeadReader } from './head-reader.js';
+import { hasToken, headerValue, replaceHostHeader, type HttpRequestHead, type HttpResponseHead } from './http-head.js';
+import { Session, type SessionOptions } from './session.js';
+
+export interface ConnectionOptions extends SessionOptions {
+  /** Rewrite the Host header of each request head to this authority in what is forwarded (the reverse proxy). */
+  hostRewrite?: string;
+  /**
+   * --strict: when the handshake broke a rule, nothing after the 101 is read
+   * or forwarded (the relay closes both sides with 1002 instead).
+   */
+  strict?: boolean;
+}
+
+export interface Output {
+  events: InspectorEvent[];
+  /** The bytes to pass on to the other side, in order. */
+  forward: Uint8Array[];
+}
+
+/** What a direction's next bytes are: an HTTP head, a body, WebSocket frames, or bytes only forwarded. */
+type Mode = 'head' | 'body' | 'frames' | 'raw';
+
+interface PendingRequest {
+  method: string;
+  path: string;
+  upgrade: boolean;
+}
+
+const NOTHING = new Uint8Array(0);
+
+export class Connection {
+  private readonly session: Session;
+  private readonly modes: Record<Side, Mode> = { client: 'head', server: 'head' };
+  private readonly requestHeads = new HeadReader('request');
+  private readonly responseHeadReader = new HeadReader('response');
+  private readonly bodies: Record<Side, BodyFramer | null> = { client: null, server: null };
+  private readonly queue: PendingRequest[] = [];
+  private out: Output = { events: [], forward: [] };
+  private inspectionFailed = false;
+  private upgradeHead: HttpResponseHead | null = null;
+  private headsRead = 0;
+  private errorSeen = false;
+  /** Checks the frames the relay injects, apart from the peers' own streams (never inside their frames). */
+  private injectedInspectors: Partial<Record<Side, DirectionInspector>> = {};
+
+  constructor(private readonly options: ConnectionOptions = {}) {
+    this.session = new Session(options);
+  }
+
+  get upgraded(): boolean {
+    return this.session.upgraded;
+  }
+
+  get upgradeResponse(): HttpResponseHead | null {
+    return this.upgradeHead;
+  }
+
+  get awaitingResponse(): boolean {
+    return this.queue.length > 0 && this.modes.server === 'head';
+  }
+
+  get violated(): boolean {
+    return this.errorSeen;
+  }
+
+  get responseHeads(): number {
+    return this.headsRead;
+  }
+
+  push(side: Side, bytes: Uint8Array): Output {
+    this.out = { events: [], forward: [] };
+    let data = bytes;
+    while (data.length > 0) {
+      const mode = this.modes[side];
+      if (mode === 'head') data = side === 'client' ? this.requestHead(data) : this.responseHead(data);
+      else if (mode === 'body') data = this.body(side, data);
+      else {
+        this.forward(data);
+        if (mode === 'frames') this.inspect(() => this.session.data(side, data));
+        break;
+      }
+    }
+    return this.out;
+  }
+
+  end(side: Side): InspectorEvent[] {
+    this.session.end(side);
+    return [];
+  }
+
+  finish(durationMs: number): InspectorEvent[] {
+    return this.session.finish(durationMs);
+  }
+
+  relayOnly(): void {
+    this.modes.client = 'raw';
+    this.modes.server = 'raw';
+  }
+
+  endedByProxy(reason: string): void {
+    this.session.endedByProxy(reason);
+  }
+
+  canInject(from: Side): boolean {
+    return this.modes[from] === 'frames' && this.session.atMessageBoundary(from);
+  }
+
+  /** Null when `canInject(from)` is false: the frame must wait. */
+  inject(from: Side, frame: Uint8Array): Output | null {
+    if (!this.canInject(from)) return null;
+    const inspector = (this.injectedInspectors[from] ??= new DirectionInspector({ ...this.options, side: from }));
+    const events = inspector.push(frame);
+    for (const event of events) if (event.type === 'frame' || event.type === 'message') event.injected = true;
+    return { events, forward: [frame] };
+  }
+
+  // ---- HTTP ---------------------------------------------------------------
+
+  private requestHead(data: Uint8Array): Uint8Array {
+    const read = this.requestHeads.push(data);
+    if (read === null) return NOTHING;
+    const { result, received } = read;
+    if (!result.ok) {
+      this.emit({ type: 'error', message: `client sent a malformed request head: ${result.error}` });
+      this.modes.client = 'raw';
+      this.forward(received);
+      return NOTHING;
+    }
+    const head = result.head;
+    const rewrite = this.options.hostRewrite;
+    this.forward(rewrite === undefined ? received.subarray(0, received.length - result.rest.length) : replaceHostHeader(head.raw, head, rewrite));
+    const upgrade = isUpgradeRequest(head);
+    this.queue.push({ method: head.method, path: head.target, upgrade });
+    if (upgrade) {
+      this.inspect(() => this.session.request(head));
+      this.modes.client = 'frames'; // whatever follows an Upgrade request can only be frames
+      return result.rest;
+    }
+    return this.startBody('client', requestBodyLength(head), result.rest);
+  }
+
+  private responseHead(data: Uint8Array): Uint8Array {
+    if (this.queue.length === 0) {
+      // The server spoke without being asked: nothing to match it with, so just relay.
+      this.modes.server = 'raw';
+      return data;
+    }
+    const read = this.responseHeadReader.push(data);
+    if (read === null) return NOTHING;
+    const { result, received } = read;
+    this.headsRead++;
+    if (!result.ok) {
+      this.emit({ type: 'error', message: `upstream sent a malformed response head: ${result.error}` });
+      this.stopFollowing(null, received);
+      return NOTHING;
+    }
+    const head = result.head;
+    this.forward(received.subarray(0, received.length - result.rest.length));
+    if (head.status >= 100 && head.status < 200 && head.status !== 101) return result.rest; // interim: the answer follows
+    const request = this.queue.shift()!;
+    if (request.upgrade) {
+      this.upgradeHead = head;
+      this.inspect(() => this.session.response(head));
+      if (this.session.upgraded) {
+        this.modes.server = 'frames';
+        if (!this.options.strict || !this.errorSeen) return result.rest;
+        this.relayOnly();
+        return NOTHING;
+      }
+      this.modes.client = 'raw'; // the upgrade was refused; what the client sent after it is not HTTP we can follow
+    } else {
+      this.emit({ type: 'http', method: request.method, path: request.path, status: head.status });
+    }
+    return this.startBody('server', responseBodyLength(head, request.method), result.rest);
+  }
+
+  private startBody(side: Side, length: ReturnType<typeof requestBodyLength>, rest: Uint8Array): Uint8Array {
+    if ('error' in length) {
+      this.stopFollowing(`${bodyOf(side)}: ${length.error}`, rest);
+      return NOTHING;
+    }
+    this.bodies[side] = new BodyFramer(length);
+    this.modes[side] = this.bodies[side].done ? 'head' : 'body';
+    return rest;
+  }
+
+  private body(side: Side, data: Uint8Array): Uint8Array {
+    const result = this.bodies[side]!.push(data);
+    if ('error' in result) {
+      this.stopFollowing(`${bodyOf(side)}: ${result.error}`, data);
+      return NOTHING;
+    }
+    this.forward(data.subarray(0, result.consumed));
+    if (result.done) this.modes[side] = 'head';
+    return data.subarray(result.consumed);
+  }
+
+  /** Stops following HTTP both ways (frames go on being read); `data` and what follows it is only relayed. */
+  private stopFollowing(reason: string | null, data: Uint8Array): void {
+    if (reason) this.emit({ type: 'error', message: `cannot follow the HTTP exchange any more (${reason}); relaying bytes unchanged` });
+    for (const s of ['client', 'server'] as const) if (this.modes[s] !== 'frames') this.modes[s] = 'raw';
+    this.forward(data);
+  }
+
+  // ---- output -------------------------------------------------------------
+
+  private forward(bytes: Uint8Array): void {
+    if (bytes.length > 0) this.out.forward.push(bytes);
+  }
+
+  private emit(event: InspectorEvent): void {
+    this.out.events.push(event);
+  }
+
+  /**
+   * Runs the WebSocket inspector. Should it ever fail (a bug, never the
+   * peer's doing), this connection goes on relaying uninspected and says so.
+   */
+  private inspect(run: () => InspectorEvent[]): void {
+    if (this.inspectionFailed) return;
+    let events: InspectorEvent[];
+    try {
+      events = run();
+    } catch (err) {
+      this.inspectionFailed = true;
+      this.emit({ type: 'error', message: `internal error while inspecting (${(err as Error).message}); relaying the rest uninspected` });
+      return;
+    }
+    for (const event of events) if (event.type === 'violation' && event.severity === 'error') this.errorSeen = true;
+    if (this.out.events.length === 0) this.out.events = events;
+    else for (const event of events) this.out.events.push(event);
+  }
+}
+
+/** A WebSocket opening handshake: Upgrade: websocket, or at least a Sec-WebSocket-Key. */
+function isUpgradeRequest(head: HttpRequestHead): boolean {
+  return hasToken(head.headers, 'upgrade', 'websocket') || headerValue(head.headers, 'sec-websocket-key') !== null;
+}
+
+function bodyOf(side: Side): string {
+  return side === 'client' ? 'request body' : 'response body';
+}

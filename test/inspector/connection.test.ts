@@ -1,0 +1,368 @@
+/**
+ * The sans-IO Connection from tables of bytes, no sockets: what each side
+ * sends goes in, the events and the bytes to pass on come out. Each table is
+ * also replayed split at every offset (or in small random pieces), which must
+ * give the same events and forward the same bytes.
+ */
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { computeAccept } from '../../src/accept-calc/accept.js';
+import { Connection, type ConnectionOptions } from '../../src/inspector/connection.js';
+import type { FrameEvent, InspectorEvent, Side } from '../../src/inspector/events.js';
+import { encodeFrame } from '../../src/inspector/frame-encoder.js';
+import { fuzzParams } from '../helpers/fuzz.js';
+
+type Row = [Side, string | Uint8Array] | [Side, 'end'];
+
+const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
+const MASK = Buffer.from('37fa213d', 'hex');
+
+const UPGRADE = [
+  'GET /chat HTTP/1.1',
+  'Host: localhost:8080',
+  'Upgrade: websocket',
+  'Connection: Upgrade',
+  `Sec-WebSocket-Key: ${KEY}`,
+  'Sec-WebSocket-Version: 13',
+  '',
+  '',
+].join('\r\n');
+
+const SWITCHED = [
+  'HTTP/1.1 101 Switching Protocols',
+  'Upgrade: websocket',
+  'Connection: Upgrade',
+  `Sec-WebSocket-Accept: ${computeAccept(KEY)}`,
+  '',
+  '',
+].join('\r\n');
+
+const text = (payload: string, from: Side, more: Partial<Parameters<typeof encodeFrame>[0]> = {}) =>
+  encodeFrame({ opcode: 1, payload, maskKey: from === 'client' ? MASK : undefined, ...more });
+
+interface Run {
+  events: InspectorEvent[];
+  forwarded: Record<Side, Buffer>;
+}
+
+/** Feeds the rows in order (each row's bytes split at `cuts` within it), then finishes. */
+function run(rows: Row[], options: ConnectionOptions = {}, split: (bytes: Uint8Array) => Uint8Array[] = (b) => [b]): Run {
+  const connection = new Connection(options);
+  const events: InspectorEvent[] = [];
+  const forwarded: Record<Side, Buffer[]> = { client: [], server: [] };
+  for (const [side, data] of rows) {
+    if (data === 'end') {
+      events.push(...connection.end(side));
+      continue;
+    }
+    for (const piece of split(typeof data === 'string' ? Buffer.from(data, 'latin1') : data)) {
+      const out = connection.push(side, piece);
+      events.push(...out.events);
+      forwarded[side].push(...out.forward.map((bytes) => Buffer.from(bytes)));
+    }
+  }
+  events.push(...connection.finish(0));
+  return { events, forwarded: { client: Buffer.concat(forwarded.client), server: Buffer.concat(forwarded.server) } };
+}
+
+const sent = (rows: Row[], side: Side) =>
+  Buffer.concat(rows.flatMap(([s, data]) => (s === side && data !== 'end' ? [typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data)] : [])));
+
+const typesOf = (events: InspectorEvent[]) => events.map((e) => (e.type === 'violation' ? `violation:${e.rule}` : e.type));
+
+/** Every way of cutting a row's bytes once. */
+function everySplit(rows: Row[], options: ConnectionOptions = {}): Run[] {
+  const total = rows.reduce((n, [, data]) => n + (data === 'end' ? 0 : data.length), 0);
+  const runs: Run[] = [];
+  for (let cut = 1; cut < Math.min(total, 400); cut += 3) runs.push(run(rows, options, (b) => (cut < b.length ? [b.subarray(0, cut), b.subarray(cut)] : [b])));
+  return runs;
+}
+
+const WEBSOCKET: Row[] = [
+  ['client', UPGRADE],
+  ['server', SWITCHED],
+  ['client', text('Hello', 'client')],
+  ['server', text('Hello', 'server')],
+  ['client', encodeFrame({ opcode: 8, payload: Buffer.from([0x03, 0xe8]), maskKey: Buffer.from('0badc0de', 'hex') })],
+  ['server', encodeFrame({ opcode: 8, payload: Buffer.from([0x03, 0xe8]) })],
+  ['server', 'end'],
+  ['client', 'end'],
+];
+
+describe('a WebSocket connection from the first byte', () => {
+  test('handshake, frames both ways, clean close: events in wire order, every byte forwarded unchanged', () => {
+    const { events, forwarded } = run(WEBSOCKET);
+    expect(typesOf(events)).toEqual([
+      'handshake-request',
+      'handshake-response',
+      'frame',
+      'message',
+      'frame',
+      'message',
+      'frame',
+      'frame',
+      'connection-end',
+    ]);
+    expect(forwarded.client.equals(sent(WEBSOCKET, 'client'))).toBe(true);
+    expect(forwarded.server.equals(sent(WEBSOCKET, 'server'))).toBe(true);
+    expect(events.at(-1)).toMatchObject({ type: 'connection-end', clean: true, closeCode: 1000, by: 'client' });
+  });
+
+  test('the same events and bytes however the input is cut', () => {
+    const whole = run(WEBSOCKET);
+    for (const split of everySplit(WEBSOCKET)) {
+      expect(split.events).toEqual(whole.events);
+      expect(split.forwarded).toEqual(whole.forwarded);
+    }
+  });
+
+  test('hostRewrite changes the Host value of the request head and nothing else', () => {
+    const { forwarded } = run(WEBSOCKET, { hostRewrite: 'upstream.test:9001' });
+    const expected = sent(WEBSOCKET, 'client').toString('latin1').replace('Host: localhost:8080', 'Host: upstream.test:9001');
+    expect(forwarded.client.toString('latin1')).toBe(expected);
+    expect(forwarded.server.equals(sent(WEBSOCKET, 'server'))).toBe(true);
+  });
+
+  test('an interim 103 before the 101 is relayed and skipped', () => {
+    const rows: Row[] = [
+      ['client', UPGRADE],
+      ['server', 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n' + SWITCHED],
+      ['server', text('hi', 'server')],
+    ];
+    const { events, forwarded } = run(rows);
+    expect(typesOf(events)).toEqual(['handshake-request', 'handshake-response', 'frame', 'message', 'violation:abnormal-closure', 'connection-end']);
+    expect(events[1]).toMatchObject({ status: 101, ok: true });
+    expect(forwarded.server.equals(sent(rows, 'server'))).toBe(true);
+  });
+
+  test('client frames sent before the 101 are decoded once it arrives', () => {
+    const rows: Row[] = [
+      ['client', Buffer.concat([Buffer.from(UPGRADE), text('early', 'client')])],
+      ['server', SWITCHED],
+    ];
+    const { events } = run(rows);
+    expect(events.filter((e) => e.type === 'message')).toMatchObject([{ from: 'client', text: 'early' }]);
+  });
+
+  test('a refused upgrade: the response body is relayed, nothing after it is decoded as frames', () => {
+    const rows: Row[] = [
+      ['client', UPGRADE],
+      ['server', 'HTTP/1.1 403 Forbidden\r\nContent-Length: 4\r\n\r\nnope'],
+      ['client', text('ignored', 'client')],
+    ];
+    const { events, forwarded } = run(rows);
+    expect(typesOf(events)).toEqual(['handshake-request', 'handshake-response', 'connection-end']);
+    expect(forwarded.client.equals(sent(rows, 'client'))).toBe(true);
+    expect(forwarded.server.equals(sent(rows, 'server'))).toBe(true);
+  });
+});
+
+describe('HTTP/1.1 keep-alive', () => {
+  const rows: Row[] = [
+    ['client', 'POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello'],
+    ['server', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'],
+    ['client', 'GET /two HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n'],
+    ['server', 'HTTP/1.1 304 Not Modified\r\n\r\n'],
+    ['client', 'HEAD /three HTTP/1.1\r\nHost: a\r\n\r\n'],
+    ['server', 'HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n'],
+    ['client', UPGRADE],
+    ['server', SWITCHED],
+    ['client', text('after keep-alive', 'client')],
+  ];
+
+  test('each exchange is an http event; bodies are delimited and forwarded; the upgrade still works', () => {
+    const { events, forwarded } = run(rows);
+    expect(events.filter((e) => e.type === 'http')).toEqual([
+      { type: 'http', method: 'POST', path: '/upload', status: 200 },
+      { type: 'http', method: 'GET', path: '/two', status: 304 },
+      { type: 'http', method: 'HEAD', path: '/three', status: 200 },
+    ]);
+    expect(events.filter((e) => e.type === 'message')).toMatchObject([{ text: 'after keep-alive' }]);
+    expect(forwarded.client.equals(sent(rows, 'client'))).toBe(true);
+    expect(forwarded.server.equals(sent(rows, 'server'))).toBe(true);
+  });
+
+  test('the same however it is cut', () => {
+    const whole = run(rows);
+    for (const split of everySplit(rows)) expect(split).toEqual(whole);
+  });
+
+  test('a response head is awaited only while no body is streaming', () => {
+    const connection = new Connection();
+    expect(connection.awaitingResponse).toBe(false);
+    connection.push('client', Buffer.from('GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n'));
+    expect(connection.awaitingResponse).toBe(true);
+    connection.push('server', Buffer.from('HTTP/1.1 100 Continue\r\n\r\n'));
+    expect([connection.awaitingResponse, connection.responseHeads]).toEqual([true, 1]);
+    connection.push('server', Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab'));
+    expect(connection.awaitingResponse).toBe(false); // the first body is streaming
+    connection.push('server', Buffer.from('cd'));
+    expect(connection.awaitingResponse).toBe(true); // the pipelined request waits now
+  });
+
+  test('a malformed request head: an error, and the bytes are relayed as they came', () => {
+    const rows: Row[] = [['client', 'GET / HTTP/1.1\r\nBad Header\r\n\r\nmore bytes']];
+    const { events, forwarded } = run(rows);
+    expect(events[0]).toMatchObject({ type: 'error', message: expect.stringContaining('malformed request head') });
+    expect(forwarded.client.equals(sent(rows, 'client'))).toBe(true);
+  });
+
+  test('a server that speaks unasked is relayed, not parsed', () => {
+    const rows: Row[] = [['server', 'SSH-2.0-OpenSSH\r\n']];
+    const { events, forwarded } = run(rows);
+    expect(typesOf(events)).toEqual(['connection-end']);
+    expect(forwarded.server.toString()).toBe('SSH-2.0-OpenSSH\r\n');
+  });
+});
+
+describe('frame events carry what renderers need', () => {
+  test('messageKind and compressed on data frames, the whole payload of control frames', () => {
+    const ping = Buffer.alloc(125, 0x61);
+    const rows: Row[] = [
+      ['client', UPGRADE],
+      ['server', SWITCHED],
+      ['server', encodeFrame({ opcode: 2, payload: 'ab', fin: false })],
+      ['server', encodeFrame({ opcode: 9, payload: ping })],
+      ['server', encodeFrame({ opcode: 0, payload: 'cd' })],
+      ['server', encodeFrame({ opcode: 0, payload: 'orphan' })],
+      ['server', encodeFrame({ opcode: 10, payload: Buffer.alloc(130, 0x62) })],
+    ];
+    const frames = run(rows).events.filter((e): e is FrameEvent => e.type === 'frame');
+    expect(frames.map((f) => [f.opcodeName, f.messageKind, f.compressed])).toEqual([
+      ['binary', 'binary', false],
+      ['ping', undefined, undefined],
+      ['continuation', 'binary', false],
+      ['continuation', null, false],
+      ['pong', undefined, undefined],
+    ]);
+    expect(frames[1]!.payloadHex).toBe(ping.toString('hex'));
+    expect(frames[4]!.payloadHex).toBe('62'.repeat(125)); // longer than valid: the first 125 bytes
+    expect(frames[0]!.payloadHex).toBeUndefined();
+  });
+
+  test('a compressed message: every frame of it says so', () => {
+    const request = UPGRADE.replace('\r\n\r\n', '\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n');
+    const response = SWITCHED.replace('\r\n\r\n', '\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n');
+    const rows: Row[] = [
+      ['client', request],
+      ['server', response],
+      // "Hello" deflated (RFC 7692 7.2.3.1), in two fragments.
+      ['server', encodeFrame({ opcode: 1, rsv1: true, fin: false, payload: Buffer.from('f248cd', 'hex') })],
+      ['server', encodeFrame({ opcode: 0, payload: Buffer.from('c9c90700', 'hex') })],
+    ];
+    const events = run(rows).events;
+    expect(events.filter((e): e is FrameEvent => e.type === 'frame').map((f) => [f.messageKind, f.compressed])).toEqual([
+      ['text', true],
+      ['text', true],
+    ]);
+    expect(events.find((e) => e.type === 'message')).toMatchObject({ text: 'Hello', compressed: true });
+  });
+});
+
+describe('robustness', () => {
+  test('client bytes past the 1 MiB held before the 101: undecodable from there, no garbage frames', () => {
+    const big = text('x'.repeat(1024 * 1024), 'client');
+    const rows: Row[] = [
+      ['client', UPGRADE],
+      ['client', text('kept', 'client')],
+      ['client', big], // past the hold: dropped from inspection (but forwarded)
+      ['client', Buffer.from([0x7e, 0x00])], // a small chunk would fit, but follows a gap
+      ['server', SWITCHED],
+    ];
+    const { events, forwarded } = run(rows);
+    const client = events.filter((e) => 'from' in e && e.from === 'client');
+    expect(typesOf(client)).toEqual(['frame', 'message', 'undecodable']);
+    expect(client[2]).toMatchObject({ message: expect.stringContaining('more than 1 MiB before the 101') });
+    expect(forwarded.client.equals(sent(rows, 'client'))).toBe(true);
+  });
+
+  test('random bytes after a handshake never throw, and any chunking gives the same outcome', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 1, max: 40 }), (c, s, size) => {
+        const rows: Row[] = [
+          ['client', UPGRADE],
+          ['server', SWITCHED],
+          ['client', c],
+          ['server', s],
+          ['client', 'end'],
+        ];
+        const whole = run(rows);
+        const pieces = run(rows, {}, (b) => Array.from({ length: Math.ceil(b.length / size) }, (_, i) => b.subarray(i * size, (i + 1) * size)));
+        expect(pieces).toEqual(whole);
+        expect(whole.forwarded.client.equals(sent(rows, 'client'))).toBe(true);
+      }),
+      fuzzParams(100),
+    );
+  });
+});
+
+describe('the relay ending the connection itself', () => {
+  test('endedByProxy: no abnormal-closure blamed on a peer; connection-end says why', () => {
+    const connection = new Connection();
+    connection.push('client', Buffer.from(UPGRADE));
+    connection.push('server', Buffer.from(SWITCHED));
+    connection.endedByProxy('the proxy stopped');
+    connection.end('server');
+    connection.end('client');
+    const events = connection.finish(5);
+    expect(events).toEqual([expect.objectContaining({ type: 'connection-end', clean: false, by: null, endedByProxy: 'the proxy stopped' })]);
+  });
+
+  test('without it, the side that ended first is blamed', () => {
+    const { events } = run([['client', UPGRADE], ['server', SWITCHED], ['server', 'end'], ['client', 'end']]);
+    expect(events[events.length - 2]).toMatchObject({ type: 'violation', rule: 'abnormal-closure', from: 'server' });
+    expect(events.at(-1)).not.toHaveProperty('endedByProxy');
+  });
+
+  test('strict: after a handshake violation nothing past the 101 is read or forwarded', () => {
+    const rows: Row[] = [
+      ['client', UPGRADE.replace('Sec-WebSocket-Version: 13', 'Sec-WebSocket-Version: 8')],
+      ['server', SWITCHED + text('hi', 'server').toString('latin1')],
+    ];
+    const connection = new Connection({ strict: true });
+    connection.push('client', Buffer.from(rows[0]![1] as string, 'latin1'));
+    expect(connection.violated).toBe(true);
+    const out = connection.push('server', Buffer.from(rows[1]![1] as string, 'latin1'));
+    expect(Buffer.concat(out.forward).toString('latin1')).toBe(SWITCHED);
+    expect(typesOf(out.events)).toEqual(['handshake-response']);
+    expect(connection.upgraded).toBe(true);
+  });
+});
+
+describe('injection points', () => {
+  test('a frame may go in only between whole messages of that direction', () => {
+    const connection = new Connection();
+    expect(connection.canInject('client')).toBe(false); // no WebSocket yet
+    connection.push('client', Buffer.from(UPGRADE));
+    connection.push('server', Buffer.from(SWITCHED));
+    expect(connection.canInject('client')).toBe(true);
+    const first = text('frag', 'client', { fin: false });
+    connection.push('client', first.subarray(0, 3));
+    expect(connection.canInject('client')).toBe(false); // inside a frame
+    connection.push('client', first.subarray(3));
+    expect(connection.canInject('client')).toBe(false); // inside a fragmented message
+    expect(connection.inject('client', text('now?', 'client'))).toBeNull();
+    connection.push('client', encodeFrame({ opcode: 9, payload: 'p', maskKey: MASK }));
+    expect(connection.canInject('server')).toBe(true); // the other direction is free
+    expect(connection.canInject('client')).toBe(false); // a ping does not end the message
+    connection.push('client', encodeFrame({ opcode: 0, payload: 'ment', maskKey: MASK }));
+    expect(connection.canInject('client')).toBe(true);
+    expect(connection.canInject('server')).toBe(true);
+  });
+
+  test('an injected frame is checked apart from the peer\'s stream and marked injected', () => {
+    const connection = new Connection();
+    connection.push('client', Buffer.from(UPGRADE));
+    connection.push('server', Buffer.from(SWITCHED));
+    const frame = text('injected', 'client');
+    const out = connection.inject('client', frame)!;
+    expect(out.forward).toEqual([frame]);
+    expect(out.events).toMatchObject([
+      { type: 'frame', from: 'client', injected: true },
+      { type: 'message', text: 'injected', injected: true },
+    ]);
+    // The peer's own next frame decodes as before.
+    expect(connection.push('client', text('mine', 'client')).events).toMatchObject([{ type: 'frame' }, { type: 'message', text: 'mine' }]);
+    expect(connection.push('client', text('mine', 'client')).events[0]).not.toHaveProperty('injected');
+  });
+});
