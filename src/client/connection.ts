@@ -8,21 +8,20 @@
 import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
 import { isSendableCloseCode } from '../inspector/close-codes.js';
+import type { Connection } from '../inspector/connection.js';
 import type { InspectorEvent } from '../inspector/events.js';
 import { closePayload, encodeFrame, type FrameSpec } from '../inspector/frame-encoder.js';
 import { OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT } from '../inspector/opcodes.js';
-import type { Session } from '../inspector/session.js';
-import { ControlFrames } from './control-frames.js';
 import { splitInto } from './line-commands.js';
 import { seconds } from './verdict.js';
 
 export interface ClientConnectionOptions {
   socket: net.Socket;
   /** Past the handshake (upgraded). */
-  session: Session;
+  connection: Connection;
   emit: (event: InspectorEvent) => void;
-  /** Server bytes that arrived with the response head. */
-  rest: Uint8Array;
+  /** Events of the server bytes that arrived with the response head, not reported yet. */
+  events: InspectorEvent[];
   /** When the connection opened (Date.now()), for the summary's duration. */
   started: number;
   /** How long to wait, once a close frame is sent, for the server's close frame and for it to end the TCP connection. */
@@ -33,9 +32,8 @@ export class ClientConnection {
   /** Resolves once the TCP connection is gone and the summary has been emitted. */
   readonly ended: Promise<void>;
   private readonly socket: net.Socket;
-  private readonly session: Session;
+  private readonly connection: Connection;
   private readonly emit: (event: InspectorEvent) => void;
-  private readonly controls = new ControlFrames();
   private closeSent = false;
   private closeReceived = false;
   /** Why the connection may end without a closing handshake, once known. */
@@ -43,9 +41,9 @@ export class ClientConnection {
   private closeTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: ClientConnectionOptions) {
-    const { socket, session, emit } = options;
+    const { socket, connection, emit } = options;
     this.socket = socket;
-    this.session = session;
+    this.connection = connection;
     this.emit = emit;
     this.ended = new Promise((resolve) => {
       socket.once('close', () => {
@@ -56,14 +54,14 @@ export class ClientConnection {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     // The server ends its side after the closing handshake; the client ends its own in turn (TLS does so by itself).
     socket.on('end', () => {
-      this.session.end('server');
+      this.connection.end('server');
       socket.end();
     });
     socket.on('error', () => {
       this.trouble ??= 'reset';
-      this.session.end('server');
+      this.connection.end('server');
     });
-    if (options.rest.length > 0) this.receive(options.rest);
+    this.handle(options.events);
     socket.resume();
   }
 
@@ -114,7 +112,7 @@ export class ClientConnection {
   private send(spec: Omit<FrameSpec, 'maskKey'>): void {
     const bytes = encodeFrame({ ...spec, maskKey: randomBytes(4) });
     this.socket.write(bytes);
-    this.emitAll(this.session.data('client', bytes));
+    this.emitAll(this.connection.push('client', bytes).events);
   }
 
   private sendClose(payload: Uint8Array): void {
@@ -124,10 +122,17 @@ export class ClientConnection {
   }
 
   private receive(chunk: Uint8Array): void {
-    this.emitAll(this.session.data('server', chunk));
-    for (const { opcode, payload } of this.controls.push(chunk)) {
-      if (opcode === OP_PING && !this.closeSent) this.send({ opcode: OP_PONG, payload });
-      if (opcode === OP_CLOSE && !this.closeReceived) {
+    this.handle(this.connection.push('server', chunk).events);
+  }
+
+  /** Reports the server's events, then answers its pings and its close (after the batch, so events keep the wire's order). */
+  private handle(events: InspectorEvent[]): void {
+    this.emitAll(events);
+    for (const event of events) {
+      if (event.type !== 'frame' || event.payloadHex === undefined) continue;
+      const payload = Buffer.from(event.payloadHex, 'hex');
+      if (event.opcode === OP_PING && !this.closeSent) this.send({ opcode: OP_PONG, payload });
+      if (event.opcode === OP_CLOSE && !this.closeReceived) {
         this.closeReceived = true;
         if (!this.closeSent) this.sendClose(closeReply(payload));
         this.armCloseTimer();
@@ -145,9 +150,9 @@ export class ClientConnection {
 
   private finish(): void {
     if (this.closeTimer) clearTimeout(this.closeTimer);
-    this.session.end('client');
+    this.connection.end('client');
     if (!(this.closeSent && this.closeReceived)) this.emit({ type: 'error', message: this.abnormalEnding() });
-    this.emitAll(this.session.finish(Date.now() - this.options.started));
+    this.emitAll(this.connection.finish(Date.now() - this.options.started));
   }
 
   private abnormalEnding(): string {

@@ -6,15 +6,14 @@
  */
 import type net from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { Session } from '../inspector/session.js';
-import { HeadParser, headerValue, type HttpResponseHead } from '../inspector/http-head.js';
-import type { HandshakeResponseEvent, InspectorEvent, ViolationEvent } from '../inspector/events.js';
+import { Connection } from '../inspector/connection.js';
+import { headerValue, type HttpResponseHead } from '../inspector/http-head.js';
+import type { ConnectionEvent, HandshakeResponseEvent, InspectorEvent, Side, ViolationEvent } from '../inspector/events.js';
 import { formatAddress, parseEndpoint, type Endpoint } from '../net/endpoint.js';
 import { describeDialError, dial } from '../net/dial.js';
 import { MAX_REDIRECTS, redirectTarget } from './redirect.js';
-import type { Report } from './report.js';
 import { buildRequest, type RequestOptions } from './request.js';
-import { tlsInfo } from './tls-info.js';
+import { tlsInfo, type TlsInfo } from './tls-info.js';
 import { handshakeFailure, isRedirect, seconds } from './verdict.js';
 
 export interface OpenSettings {
@@ -25,13 +24,37 @@ export interface OpenSettings {
   follow: boolean;
 }
 
+/** The `connection` event of a client: `client` is our end; `server` and `tls` are fields the contract lets us add. */
+export interface ClientConnectionEvent extends ConnectionEvent {
+  /** The address actually connected to, "ip:port". */
+  server: string;
+  tls: TlsInfo | null;
+}
+
+/** Where each step is reported (the command's output). */
+export interface OpenReporter {
+  /** A new TCP connection starts (a followed redirect opens another). */
+  nextConnection(): void;
+  connection(event: ClientConnectionEvent): void;
+  event(event: InspectorEvent): void;
+  /** A head as it crossed the wire. */
+  wire(side: Side, raw: Uint8Array): void;
+}
+
 export type Opened =
-  | { ok: true; socket: net.Socket; session: Session; rest: Uint8Array; started: number }
+  | {
+      ok: true;
+      socket: net.Socket;
+      connection: Connection;
+      /** Events of server bytes that came with the response head (frames), not reported yet. */
+      events: InspectorEvent[];
+      started: number;
+    }
   | { ok: false; reason: string };
 
 type Attempt = Opened | { ok: false; reason: string; location: string };
 
-export async function openWebSocket(endpoint: Endpoint, settings: OpenSettings, report: Report): Promise<Opened> {
+export async function openWebSocket(endpoint: Endpoint, settings: OpenSettings, report: OpenReporter): Promise<Opened> {
   for (let redirects = 0; ; redirects++) {
     report.nextConnection();
     const attempt = await attemptHandshake(endpoint, settings, report);
@@ -45,7 +68,7 @@ export async function openWebSocket(endpoint: Endpoint, settings: OpenSettings, 
   }
 }
 
-async function attemptHandshake(endpoint: Endpoint, settings: OpenSettings, report: Report): Promise<Attempt> {
+async function attemptHandshake(endpoint: Endpoint, settings: OpenSettings, report: OpenReporter): Promise<Attempt> {
   const fail = (reason: string): Attempt => {
     report.event({ type: 'error', message: reason });
     return { ok: false, reason };
@@ -66,25 +89,29 @@ async function attemptHandshake(endpoint: Endpoint, settings: OpenSettings, repo
     tls: endpoint.secure ? tlsInfo(socket as TLSSocket) : null,
   });
 
-  const session = new Session();
+  const connection = new Connection();
   const request = buildRequest(endpoint, settings.request);
   report.wire('client', request.bytes);
   socket.write(request.bytes);
-  const requestEvents = session.request(request.head);
+  const requestEvents = connection.push('client', request.bytes).events;
   requestEvents.forEach((event) => report.event(event));
 
-  const read = await readResponseHead(socket, endpoint, settings.timeoutMs);
+  const read = await readResponse(socket, connection, endpoint, settings.timeoutMs);
   if (!read.ok) {
     socket.destroy();
     return fail(read.reason);
   }
-  const responseEvents = session.response(read.head);
+  // The response's event and its violations; the frames that came with the head follow them.
+  const at = read.events.findIndex((e) => e.type === 'handshake-response');
+  let end = at + 1;
+  while (read.events[end]?.type === 'violation') end++;
+  const responseEvents = read.events.slice(0, end);
   responseEvents.forEach((event) => report.event(event));
   report.wire('server', read.head.raw);
 
-  const response = responseEvents.find((e): e is HandshakeResponseEvent => e.type === 'handshake-response')!;
+  const response = read.events[at] as HandshakeResponseEvent;
   const reason = handshakeFailure(read.head, response, violationsIn([...requestEvents, ...responseEvents]));
-  if (reason === null) return { ok: true, socket, session, rest: read.rest, started };
+  if (reason === null) return { ok: true, socket, connection, events: read.events.slice(end), started };
   // RFC 6455 4.1: a client that finds the response wrong must fail the connection, not close it politely.
   socket.destroy();
   const location = headerValue(read.head.headers, 'location');
@@ -95,19 +122,19 @@ function violationsIn(events: InspectorEvent[]): ViolationEvent[] {
   return events.filter((e): e is ViolationEvent => e.type === 'violation');
 }
 
-type HeadRead = { ok: true; head: HttpResponseHead; rest: Uint8Array } | { ok: false; reason: string };
+type ResponseRead = { ok: true; head: HttpResponseHead; events: InspectorEvent[] } | { ok: false; reason: string };
 
 /**
- * Reads the response head, skipping interim 1xx answers other than 101. The
- * socket is left paused with the bytes after the head in `rest`, so no frame
- * is lost before the connection takes over.
+ * Feeds the server's bytes to the connection until the response to the
+ * upgrade is read (interim 1xx answers are skipped there). The socket is left
+ * paused, so no frame is read before the caller takes over.
  */
-function readResponseHead(socket: net.Socket, endpoint: Endpoint, timeoutMs: number): Promise<HeadRead> {
+function readResponse(socket: net.Socket, connection: Connection, endpoint: Endpoint, timeoutMs: number): Promise<ResponseRead> {
   return new Promise((resolve) => {
-    let parser = new HeadParser('response');
+    const events: InspectorEvent[] = [];
     let received = 0;
     let first: number | undefined;
-    const done = (result: HeadRead) => {
+    const done = (result: ResponseRead) => {
       clearTimeout(timer);
       socket.pause();
       socket.off('data', onData).off('end', onEnd).off('error', onError);
@@ -117,17 +144,10 @@ function readResponseHead(socket: net.Socket, endpoint: Endpoint, timeoutMs: num
     const onData = (chunk: Buffer) => {
       first ??= chunk[0];
       received += chunk.length;
-      let data: Uint8Array = chunk;
-      for (;;) {
-        const result = parser.push(data);
-        if (result === null) return;
-        if (!result.ok) return failed(`server sent a malformed response: ${result.error}`);
-        const { head, rest } = result;
-        if (head.status >= 200 || head.status === 101) return done({ ok: true, head, rest });
-        // An interim answer (100 Continue, 103 Early Hints): the real one follows.
-        parser = new HeadParser('response');
-        data = rest;
-      }
+      events.push(...connection.push('server', chunk).events);
+      if (connection.headError !== null) return failed(`server sent a malformed response: ${connection.headError}`);
+      const head = connection.upgradeResponse;
+      if (head) done({ ok: true, head, events });
     };
     const onEnd = () =>
       failed(received === 0 ? 'server closed the connection without answering' : 'server closed the connection in the middle of the response head');

@@ -20,6 +20,7 @@
  *   conn.upgraded                the 101 came through: frames both ways from here
  *   conn.violated                an error-severity violation was reported (for --strict)
  *   conn.upgradeResponse         the head of the response to the Upgrade request, once read
+ *   conn.headError               why the last malformed head was refused (for adapters that word it themselves)
  *   conn.awaitingResponse        a request is waiting for its response head (arm a timer)
  *   conn.responseHeads           response heads read so far, interim 1xx included (restart it)
  *   conn.relayOnly()             stop following the exchange: later bytes are forwarded, not read
@@ -79,6 +80,7 @@ export class Connection {
   private upgradeHead: HttpResponseHead | null = null;
   private headsRead = 0;
   private errorSeen = false;
+  private malformed: string | null = null;
   /** Checks the frames the relay injects, apart from the peers' own streams (never inside their frames). */
   private injectedInspectors: Partial<Record<Side, DirectionInspector>> = {};
 
@@ -96,6 +98,10 @@ export class Connection {
 
   get awaitingResponse(): boolean {
     return this.queue.length > 0 && this.modes.server === 'head';
+  }
+
+  get headError(): string | null {
+    return this.malformed;
   }
 
   get violated(): boolean {
@@ -160,6 +166,7 @@ export class Connection {
     if (read === null) return NOTHING;
     const { result, received } = read;
     if (!result.ok) {
+      this.malformed = result.error;
       this.emit({ type: 'error', message: `client sent a malformed request head: ${result.error}` });
       this.modes.client = 'raw';
       this.forward(received);
@@ -189,6 +196,7 @@ export class Connection {
     const { result, received } = read;
     this.headsRead++;
     if (!result.ok) {
+      this.malformed = result.error;
       this.emit({ type: 'error', message: `upstream sent a malformed response head: ${result.error}` });
       this.stopFollowing(null, received);
       return NOTHING;

@@ -240,6 +240,24 @@ describe('frame events carry what renderers need', () => {
     expect(frames[0]!.payloadHex).toBeUndefined();
   });
 
+  test('control payloads come out whole however the bytes are cut; a masked server control frame is unmasked', () => {
+    const payload = Buffer.from('p'.repeat(125));
+    const stream = Buffer.concat([
+      encodeFrame({ opcode: 1, payload: 'x'.repeat(300) }),
+      encodeFrame({ opcode: 9, payload }),
+      encodeFrame({ opcode: 10, payload: 'hello', maskKey: Buffer.from([1, 2, 3, 4]) }),
+      encodeFrame({ opcode: 8, payload: Buffer.from([0x03, 0xe9, ...Buffer.from('bye')]) }),
+    ]);
+    const rows: Row[] = [['client', UPGRADE], ['server', SWITCHED], ['server', stream]];
+    const bytewise = run(rows, {}, (b) => Array.from(b, (byte) => Buffer.from([byte])));
+    const controls = bytewise.events.filter((e): e is FrameEvent => e.type === 'frame' && e.opcode >= 8);
+    expect(controls.map((f) => Buffer.from(f.payloadHex!, 'hex').toString('latin1'))).toEqual([
+      payload.toString('latin1'),
+      'hello',
+      '\x03\xe9bye',
+    ]);
+  });
+
   test('a compressed message: every frame of it says so', () => {
     const request = UPGRADE.replace('\r\n\r\n', '\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n');
     const response = SWITCHED.replace('\r\n\r\n', '\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n');
