@@ -57,14 +57,29 @@ export class TcpStream {
     return out;
   }
 
-  /** No more segments will come (the connection was reset, or the capture ended). */
+  /**
+   * The peer acknowledged up to `ack`: bytes before it reached the peer, so
+   * if the capture does not have them they are lost to it for good (a hole,
+   * now, rather than when the capture ends).
+   */
+  acknowledged(ack: number): StreamOutput[] {
+    if (this.state !== 'open' || this.next === null) return [];
+    const finAcked = this.finSeq !== null && this.next === this.finSeq;
+    if (finAcked || ((ack - this.next) | 0) <= 0) return [];
+    const out: StreamOutput[] = [];
+    this.hole(out);
+    if (this.finSeq !== null) this.close(false, out);
+    return out;
+  }
+
+  /** No more segments will come (the capture ended, or the connection was replaced). */
   finish(): StreamOutput[] {
     if (this.state === 'ended') return [];
     const out: StreamOutput[] = [];
     const missingTail = this.finSeq !== null && this.next !== this.finSeq;
     if (this.state === 'open' && (this.pending.length > 0 || missingTail)) this.hole(out);
-    if (this.finSeq !== null || this.state === 'holed') this.close(false, out);
-    else this.state = 'ended';
+    if (this.finSeq !== null) this.close(false, out);
+    this.state = 'ended';
     return out;
   }
 

@@ -53,10 +53,11 @@ export class TcpTracker {
       events.push({ kind: 'open', flow: flow.id, ts, client, server: client === src ? dst : src });
     }
     const side: Side = src === flow.client ? 'client' : 'server';
+    const other: Side = side === 'client' ? 'server' : 'client';
     this.emit(flow, side, ts, flow.streams[side].segment(tcp.seq, tcp.payload, tcp), events);
+    if (tcp.ackFlag && !tcp.rst) this.emit(flow, other, ts, flow.streams[other].acknowledged(tcp.ack), events);
     if (tcp.rst) {
       // A reset ends both directions at once.
-      const other: Side = side === 'client' ? 'server' : 'client';
       this.emit(flow, other, ts, flow.streams[other].segment(0, new Uint8Array(0), { syn: false, fin: false, rst: true }), events);
     }
     if (flow.streams.client.ended && flow.streams.server.ended) this.close(flow, ts, events);
