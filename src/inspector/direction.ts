@@ -11,7 +11,6 @@ import type {
   InspectorEvent,
   MessageEvent,
   Side,
-  SideStats,
   ViolationEvent,
 } from './events.js';
 import { violation } from './events.js';
@@ -64,7 +63,7 @@ type FrameRole = 'message' | 'control' | 'ignored';
 
 export class DirectionInspector implements FrameSink {
   readonly side: Side;
-  readonly stats: SideStats = { frames: 0, messages: 0, wireBytes: 0 };
+  readonly stats = { frames: 0, messages: 0, wireBytes: 0 };
   /** The close frame this side sent, once it has sent one. */
   closeSent: CloseInfo | null = null;
 

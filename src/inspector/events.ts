@@ -86,9 +86,10 @@ export interface MessageEvent {
   type: 'message';
   from: Side;
   kind: 'text' | 'binary';
-  frames: number;
-  compressed: boolean;
-  wireBytes: number;
+  /** null: not known (a message read from a HAR, which keeps messages but not their frames). */
+  frames: number | null;
+  compressed: boolean | null;
+  wireBytes: number | null;
   size: number;
   text?: string;
   base64?: string;
@@ -124,15 +125,17 @@ export interface ErrorEvent {
   message: string;
 }
 
+/** null: not known (read from a HAR). */
 export interface SideStats {
-  frames: number;
+  frames: number | null;
   messages: number;
-  wireBytes: number;
+  wireBytes: number | null;
 }
 
 export interface ConnectionEndEvent {
   type: 'connection-end';
-  clean: boolean;
+  /** null: not known (a HAR does not record the closing handshake). */
+  clean: boolean | null;
   closeCode: number | null;
   by: Side | null;
   durationMs: number;

@@ -255,7 +255,7 @@ function renderViolation(v: ViolationEvent, c: ChalkInstance): string[] {
  * compressed one also shows how much it inflated, and to what.
  */
 function renderMessage(m: MessageEvent, open: OpenMessage | null, c: ChalkInstance): string[] {
-  const facts = [m.kind, plural(m.frames, 'frame'), ...(m.compressed ? ['compressed'] : []), plural(m.size, 'byte')];
+  const facts = [m.kind, plural(m.frames ?? 0, 'frame'), ...(m.compressed ? ['compressed'] : []), plural(m.size, 'byte')];
   const head = `${c.green('message:')} ${facts.join(', ')}`;
   const lines = [head];
   if (m.kind === 'text') {

@@ -51,12 +51,13 @@ export function frameLine(frame: Stamped<FrameEvent>, data: DataKind | null, lay
 /** `#3 14:02:11.125 C→S message text 2 frames 11 B → 5 B inflated "Hello"`, or null when the frames said it all. */
 export function messageLine(message: Stamped<MessageEvent>, layout: Layout): string | null {
   if (!layout.verbose && message.frames === 1 && !message.compressed) return null;
-  const sizes = message.compressed
+  // frames/wireBytes null: read from a HAR, which does not keep them.
+  const sizes = message.compressed && message.wireBytes !== null
     ? `${formatBytes(message.wireBytes)} → ${formatBytes(message.size)} inflated`
     : formatBytes(message.size);
   const line = eventLine(message.conn, message.ts, message.from, layout)
     .add('message ', layout.chalk.bold)
-    .add(`${message.kind} ${plural(message.frames, 'frame')} ${sizes} `);
+    .add(`${message.kind} ${message.frames === null ? '' : `${plural(message.frames, 'frame')} `}${sizes} `);
   return line.add(messagePreview(message, layout.width - line.width)).toString();
 }
 

@@ -113,6 +113,7 @@ export function summaryLines(event: Stamped<ConnectionEndEvent>, tally: Connecti
 function closing(event: ConnectionEndEvent, layout: Layout): [string, Paint] {
   const { chalk } = layout;
   const code = event.closeCode === null ? 'no status code' : `${event.closeCode} ${closeCodeName(event.closeCode)}`;
+  if (event.clean === null) return ['closing not recorded', chalk.dim];
   if (event.clean) return [`closed cleanly by ${event.by}: ${code}`, chalk.green];
   if (event.endedByProxy !== undefined) return [`closed by the proxy (${event.endedByProxy})`, chalk.yellow];
   if (event.by === null) return ['closed abnormally: no close frame (1006)', chalk.red];
@@ -121,5 +122,8 @@ function closing(event: ConnectionEndEvent, layout: Layout): [string, Paint] {
 }
 
 function sideStats(stats: SideStats, label: string): string {
-  return `${label}${plural(stats.frames, 'frame')} ${plural(stats.messages, 'msg')} ${formatBytes(stats.wireBytes)}`;
+  // null: not recorded (a HAR keeps messages only).
+  const frames = stats.frames === null ? [] : [plural(stats.frames, 'frame')];
+  const bytes = stats.wireBytes === null ? [] : [formatBytes(stats.wireBytes)];
+  return `${label}${[...frames, plural(stats.messages, 'msg'), ...bytes].join(' ')}`;
 }

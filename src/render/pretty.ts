@@ -128,7 +128,7 @@ class PrettySink implements EventSink {
   }
 
   private tally(event: Stamped<MessageEvent>): void {
-    if (!event.compressed) return;
+    if (!event.compressed || event.wireBytes === null) return;
     const { compressed } = this.state(event.conn).tally;
     compressed.wireBytes += event.wireBytes;
     compressed.size += event.size;
