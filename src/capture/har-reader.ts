@@ -146,3 +146,35 @@ function pathOf(url: string): string {
 function originOf(url: string): string {
   return URL.canParse(url) ? `${new URL(url).protocol}//${new URL(url).host}/` : url;
 }
+
+/** A HAR is one JSON document: its bytes are gathered (up to a bound) and read at the end. */
+export const MAX_HAR_BYTES = 512 * 1024 * 1024;
+
+export class HarReader {
+  private chunks: Buffer[] = [];
+  private length = 0;
+  problem: string | null = null;
+
+  push(chunk: Uint8Array): WireEvent[] {
+    if (this.problem) return [];
+    this.length += chunk.length;
+    if (this.length > MAX_HAR_BYTES) {
+      this.chunks = [];
+      this.problem = `HAR file larger than ${MAX_HAR_BYTES / 1024 / 1024} MiB: too large to read`;
+    } else this.chunks.push(Buffer.from(chunk));
+    return [];
+  }
+
+  end(): WireEvent[] {
+    if (this.problem) return [];
+    const text = Buffer.concat(this.chunks).toString('utf8');
+    this.chunks = [];
+    try {
+      return harEvents(text);
+    } catch (err) {
+      if (!(err instanceof HarError)) throw err;
+      this.problem = err.message;
+      return [];
+    }
+  }
+}

@@ -14,9 +14,10 @@ import * as proxy from './proxy.js';
 import * as echo from './echo.js';
 import * as handshake from './handshake.js';
 import * as connect from './connect.js';
+import * as read from './read.js';
 
 /** Each command module adds itself to the program; its action sets process.exitCode. */
-const commands = [proxy, echo, accept, key, decode, handshake, connect];
+const commands = [proxy, echo, accept, key, decode, handshake, connect, read];
 
 function buildProgram(): Command {
   const program = new Command('wsinspect')

@@ -1,0 +1,125 @@
+/**
+ * `wsinspect read FILE... [--json] [--har OUT] [--filter EXPR] [--conn N] [--strict]`:
+ * a capture (pcap, pcapng, HAR, wsinspect NDJSON) shown as the proxy shows
+ * live traffic, through the same renderers. Exit 1 when the capture holds an
+ * error violation (any violation with --strict), 2 when a file cannot be read.
+ */
+import { once } from 'node:events';
+import type { Command } from 'commander';
+import { readCapture, CaptureFileError } from '../capture/read-capture.js';
+import type { WireEvent } from '../inspector/events.js';
+import { createFilterView, parseFilter, FilterSyntaxError, type FilterView } from '../filter/index.js';
+import { makeChalk } from '../render/color.js';
+import { createHarSink } from '../render/har.js';
+import { createNdjsonSink } from '../render/ndjson.js';
+import { createPrettySink } from '../render/pretty.js';
+import { fanOut, type EventSink } from '../render/sink.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
+import { parseCount } from './options.js';
+import { escapeForTerminal } from '../render/escape.js';
+
+export interface ReadOptions {
+  json?: boolean;
+  har?: string;
+  filter?: string;
+  conn?: string;
+  strict?: boolean;
+  color?: boolean;
+}
+
+/** Past this much unwritten output, reading waits for stdout to drain (a slow pager must not cost memory). */
+const HIGH_WATER = 4 * 1024 * 1024;
+
+const HELP_AFTER = `
+The format is detected from the content: pcap, pcapng, HAR 1.2 (Chrome's
+_webSocketMessages, Firefox's export) or wsinspect's own --json output.
+In packet captures every TCP connection that starts with an HTTP/1.x
+request is followed from its first byte, whatever its ports.
+
+Exit status: 0 read cleanly, 1 the capture holds an error violation (any
+violation with --strict), 2 usage error or a file that cannot be read.`;
+
+export function register(program: Command): void {
+  program
+    .command('read')
+    .description('read a capture (pcap, pcapng, HAR, NDJSON) and show it as the proxy shows live traffic')
+    .argument('<file...>', 'capture files, read in order')
+    .option('--json', 'NDJSON events on stdout instead of the pretty view')
+    .option('--har <out>', 'also write what was read as a HAR 1.2 file')
+    .option('--filter <expr>', 'show only what matches (the filter language of the contract)')
+    .option('--conn <n>', 'show only connection N')
+    .option('--strict', 'exit 1 on any violation, warnings included')
+    .option('--no-color', 'no colours in the pretty view (NO_COLOR is honoured too)')
+    .addHelpText('after', HELP_AFTER)
+    .action(async (files: string[], options: ReadOptions) => {
+      process.exitCode = await runRead(files, options, process.stdout, process.stderr);
+    });
+}
+
+interface Out {
+  write(text: string): boolean;
+  isTTY?: boolean;
+  columns?: number;
+  writableLength?: number;
+}
+
+export async function runRead(files: string[], options: ReadOptions, stdout: Out & NodeJS.EventEmitter, stderr: { write(text: string): unknown }): Promise<number> {
+  const onlyConn = options.conn === undefined ? null : parseCount(options.conn, '--conn');
+  const view = filterView(options.filter);
+  const sinks: EventSink[] = [
+    options.json
+      ? createNdjsonSink(stdout)
+      : createPrettySink(stdout, { chalk: makeChalk({ color: options.color, stream: stdout }), width: (stdout.isTTY && stdout.columns) || undefined }),
+  ];
+  if (options.har) sinks.push(createHarSink(options.har));
+  const sink = fanOut(...sinks);
+
+  let errors = 0;
+  let warnings = 0;
+  const problems: string[] = [];
+  /** Connections of later files are numbered after those of earlier ones. */
+  let connBase = 0;
+  const show = (event: WireEvent) => {
+    if (event.type === 'violation') {
+      if (event.severity === 'error') errors++;
+      else warnings++;
+    }
+    sink.write(event);
+  };
+  try {
+    for (const file of files) {
+      let lastConn = 0;
+      const result = await readCapture(file, { payloadHeads: !options.json }, async (events) => {
+        for (const recorded of events) {
+          const event = connBase === 0 ? recorded : { ...recorded, conn: recorded.conn + connBase };
+          lastConn = Math.max(lastConn, event.conn - connBase);
+          if (onlyConn !== null && event.conn !== onlyConn) continue;
+          for (const shown of view ? view.push(event) : [event]) show(shown);
+        }
+        if (view) for (const shown of view.flush()) show(shown);
+        if ((stdout.writableLength ?? 0) > HIGH_WATER) await once(stdout, 'drain');
+      });
+      connBase += lastConn;
+      if (result.problem) problems.push(`${file}: ${result.problem}`);
+      for (const note of result.notes) stderr.write(`wsinspect: ${escapeForTerminal(file)}: note: ${note}\n`);
+    }
+  } catch (err) {
+    await sink.close();
+    if (err instanceof CaptureFileError) throw new UsageError(err.message);
+    throw err;
+  }
+  await sink.close();
+  for (const problem of problems) stderr.write(`wsinspect: ${escapeForTerminal(problem)}\n`);
+  if (problems.length > 0) return EXIT_USAGE;
+  return errors > 0 || (options.strict && warnings > 0) ? EXIT_FAILED : EXIT_OK;
+}
+
+function filterView(source: string | undefined): FilterView | null {
+  if (source === undefined) return null;
+  try {
+    return createFilterView(parseFilter(source));
+  } catch (err) {
+    if (err instanceof FilterSyntaxError) throw new UsageError(`invalid --filter: ${err.message}`);
+    throw err;
+  }
+}
