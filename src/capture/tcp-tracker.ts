@@ -54,8 +54,9 @@ export class TcpTracker {
     }
     const side: Side = src === flow.client ? 'client' : 'server';
     const other: Side = side === 'client' ? 'server' : 'client';
-    this.emit(flow, side, ts, flow.streams[side].segment(tcp.seq, tcp.payload, tcp), events);
+    // The acknowledgement is about the other direction, and was sent after what it acknowledges: it goes first.
     if (tcp.ackFlag && !tcp.rst) this.emit(flow, other, ts, flow.streams[other].acknowledged(tcp.ack), events);
+    this.emit(flow, side, ts, flow.streams[side].segment(tcp.seq, tcp.payload, tcp), events);
     if (tcp.rst) {
       // A reset ends both directions at once.
       this.emit(flow, other, ts, flow.streams[other].segment(0, new Uint8Array(0), { syn: false, fin: false, rst: true }), events);
