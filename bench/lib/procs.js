@@ -38,7 +38,7 @@ export async function startRelay(kind, upstreamPort, { cpus = null, nofile = nul
   if (kind === 'plain') argv = [process.execPath, ...nodeArgs, path.join(BENCH_DIR, 'children/relay.js'), String(port), String(upstreamPort)];
   else if (kind === 'json' || kind === 'pretty') {
     argv = [process.execPath, ...nodeArgs, CLI, 'proxy', '--listen', `127.0.0.1:${port}`, '--upstream', `ws://127.0.0.1:${upstreamPort}/`];
-    argv.push(kind === 'json' ? '--json' : '--no-color');
+    argv.push(kind === 'json' ? '--json' : '--no-color', '--no-ui');
   } else if (kind === 'mitm') {
     argv = ['mitmdump', '--mode', `reverse:http://127.0.0.1:${upstreamPort}`, '--listen-host', '127.0.0.1', '-p', String(port), '-q'];
   } else throw new Error(`unknown relay ${kind}`);

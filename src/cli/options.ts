@@ -1,6 +1,7 @@
 /** Parsers for option values shared by the commands; each throws a one-line UsageError. */
 import { UsageError } from './errors.js';
 import { parseEndpoint, type Endpoint } from '../net/endpoint.js';
+import { parseFilter, FilterSyntaxError, type Filter } from '../filter/index.js';
 
 export function parsePort(text: string): number {
   const port = Number(text);
@@ -51,4 +52,24 @@ export function untilSignalled(): Promise<NodeJS.Signals> {
     };
     process.on('SIGINT', first).on('SIGTERM', first);
   });
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1000, kib: 1024, m: 1024 ** 2, mb: 1000 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1000 ** 3, gib: 1024 ** 3 };
+
+/** A byte size: "1048576", "512KiB", "256MiB", "1GiB" (K/M/G alone are binary; kB/MB/GB decimal). */
+export function parseSize(text: string, what: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
+  if (!match || unit === undefined) throw new UsageError(`invalid ${what} "${text}": expected a size such as 256MiB, 1GiB or 500000`);
+  return Math.floor(Number(match[1]) * unit);
+}
+
+/** An invalid expression is a usage error naming the position (exit 2). */
+export function parseFilterOption(source: string | undefined, flag = '--filter'): Filter {
+  try {
+    return parseFilter(source ?? '');
+  } catch (err) {
+    if (err instanceof FilterSyntaxError) throw new UsageError(`${flag}: ${err.message}`);
+    throw err;
+  }
 }

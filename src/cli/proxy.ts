@@ -11,9 +11,12 @@ import { createNdjsonSink } from '../render/ndjson.js';
 import { createPrettySink } from '../render/pretty.js';
 import { createHarSink } from '../render/har.js';
 import { fanOut, type EventSink } from '../render/sink.js';
+import { createFilteredSink } from '../render/filtered.js';
 import { makeChalk } from '../render/color.js';
 import { UsageError } from './errors.js';
-import { parseCount, parseHostPort, parsePositiveNumber, parseUrlOption, untilSignalled } from './options.js';
+import { parseCount, parseFilterOption, parseHostPort, parsePositiveNumber, parseSize, parseUrlOption, untilSignalled } from './options.js';
+import { DEFAULT_KEEP_BYTES, EventStore } from '../ui/event-store.js';
+import { DEFAULT_UI, startInspectorServer, type InspectorServer } from '../ui/server.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 
@@ -30,6 +33,10 @@ export interface ProxyCliOptions {
   color?: boolean;
   timeout: string;
   deflate?: boolean;
+  filter?: string;
+  /** HOST:PORT, or false with --no-ui. */
+  ui: string | false;
+  keep?: string;
 }
 
 export function register(program: Command): void {
@@ -47,6 +54,10 @@ export function register(program: Command): void {
     .option('--insecure', 'do not verify the upstream TLS certificate')
     .option('--timeout <seconds>', 'upstream connect and response deadline', '10')
     .option('--deflate', 'let the embedded echo server negotiate permessage-deflate')
+    .option('--filter <expr>', 'show only what matches EXPR (see the filter language in the README); never changes what is forwarded')
+    .option('--ui <host:port>', 'serve the web inspector there', DEFAULT_UI)
+    .option('--no-ui', 'no web inspector')
+    .option('--keep <size>', 'history kept for the inspector, e.g. 256MiB (oldest closed connections go first)', '256MiB')
     .option('--no-color', 'no colours in the pretty view (NO_COLOR is honoured too)')
     .action((options: ProxyCliOptions) => runProxy(options));
 }
@@ -56,6 +67,9 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
   const previewBytes = options.preview === undefined ? undefined : parseCount(options.preview, '--preview');
   const timeoutMs = parsePositiveNumber(options.timeout, '--timeout') * 1000;
   const tls = readTlsFiles(options);
+  const filter = parseFilterOption(options.filter);
+  const uiAt = options.ui === false ? null : parseHostPort(options.ui, '--ui');
+  const keepBytes = options.keep === undefined ? DEFAULT_KEEP_BYTES : parseSize(options.keep, '--keep');
   const explicitUpstream = options.upstream === undefined ? null : parseUrlOption(options.upstream);
   if (explicitUpstream && options.deflate) throw new UsageError('--deflate configures the embedded echo server; it cannot be used with --upstream');
 
@@ -67,48 +81,67 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
     upstream = parseEndpoint(echo.url);
   }
 
-  const sinks: EventSink[] = [
-    options.json
-      ? createNdjsonSink(process.stdout)
-      : createPrettySink(process.stdout, {
-          chalk: makeChalk({ color: options.color }),
-          // Fit the terminal; a pseudo-terminal may report 0 columns, and a pipe none: then 80.
-          width: (process.stdout.isTTY && process.stdout.columns) || undefined,
-        }),
-  ];
+  const view = options.json
+    ? createNdjsonSink(process.stdout)
+    : createPrettySink(process.stdout, {
+        chalk: makeChalk({ color: options.color }),
+        // Fit the terminal; a pseudo-terminal may report 0 columns, and a pipe none: then 80.
+        width: (process.stdout.isTTY && process.stdout.columns) || undefined,
+      });
+  const sinks: EventSink[] = [createFilteredSink(filter, view)];
   if (options.har) sinks.push(createHarSink(options.har));
+  const store = uiAt ? new EventStore(keepBytes) : null;
   const sink = fanOut(...sinks);
+  const inspector = uiAt ? await startUi(uiAt, store!, echo) : null;
 
   const proxy = await startProxy({
     ...listen,
     upstream,
-    onEvent: (event) => sink.write(event),
+    onEvent: (event) => {
+      store?.add(event);
+      sink.write(event);
+    },
     insecure: options.insecure,
     strict: options.strict,
     previewBytes,
-    payloadHeads: !options.json, // only the pretty view shows per-frame payload previews
+    // The pretty view and the inspector show each frame's first payload bytes; NDJSON carries them
+    // too, so a --json file can rebuild every view of the inspector (measured: see bench/README.md).
+    payloadHeads: true,
     tls,
     timeoutMs,
   }).catch(async (err: Error) => {
+    await inspector?.close();
     await echo?.close();
     const hint = listen.port === 8080 && /in use/.test(err.message) ? ' (choose another with --listen HOST:PORT)' : ' (see --listen)';
     throw new UsageError(err.message + hint);
   });
 
-  const banner = bannerLines(proxy.url, upstream, echo !== null);
+  const banner = bannerLines(proxy.url, upstream, echo !== null, inspector?.url ?? null);
   (options.json ? process.stderr : process.stdout).write(banner);
 
   await stop;
   await proxy.close();
+  await inspector?.close();
   await sink.close();
   await echo?.close();
 }
 
-function bannerLines(proxyUrl: string, upstream: Endpoint, embedded: boolean): string {
+/** The inspector's server; a taken port is a usage error naming --ui (exit 2). */
+async function startUi(at: { host: string; port: number }, store: EventStore, echo: EchoServer | null): Promise<InspectorServer> {
+  try {
+    return await startInspectorServer({ ...at, store });
+  } catch (err) {
+    await echo?.close();
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function bannerLines(proxyUrl: string, upstream: Endpoint, embedded: boolean, inspectorUrl: string | null): string {
   const page = proxyUrl.replace(/^ws/, 'http');
   const lines = [
     `wsinspect proxy listening on ${proxyUrl}`,
     `  upstream: ${upstream.url}${embedded ? ' (embedded echo server)' : ''}`,
+    ...(inspectorUrl ? [`  inspector: ${inspectorUrl}`] : []),
     embedded ? `  open ${page} in a browser and press Send` : `  point your client at ${proxyUrl} instead of ${upstream.url}`,
     '  Ctrl-C to stop',
     '',

@@ -71,16 +71,26 @@ interface OpenEntry {
 }
 
 export function createHarSink(path: string): EventSink {
-  return new HarSink(path);
+  const har = new HarBuilder();
+  let closing: Promise<void> | null = null;
+  return {
+    write: (event) => har.write(event),
+    // Writes the file; a second call (a second SIGINT) waits for the first write instead of writing again.
+    close: () => (closing ??= writeAtomically(path, `${JSON.stringify(har.har(), null, 2)}\n`)),
+  };
 }
 
-class HarSink implements EventSink {
+/** The HAR of a list of events (the inspector's export). */
+export function harOf(events: Iterable<WireEvent>): object {
+  const har = new HarBuilder();
+  for (const event of events) har.write(event);
+  return har.har();
+}
+
+class HarBuilder {
   private readonly entries: HarEntry[] = [];
   private readonly upstreams = new Map<number, string>();
   private readonly open = new Map<number, OpenEntry>();
-  private closing: Promise<void> | null = null;
-
-  constructor(private readonly path: string) {}
 
   write(event: WireEvent): void {
     switch (event.type) {
@@ -105,12 +115,6 @@ class HarSink implements EventSink {
         this.open.delete(event.conn);
         break;
     }
-  }
-
-  /** Writes the file; a second call (a second SIGINT) waits for the first write instead of writing again. */
-  close(): Promise<void> {
-    this.closing ??= writeAtomically(this.path, `${JSON.stringify(this.har(), null, 2)}\n`);
-    return this.closing;
   }
 
   private request(event: Stamped<HandshakeRequestEvent>): void {
@@ -154,7 +158,7 @@ class HarSink implements EventSink {
     open.entry.timings = timings(wait);
   }
 
-  private har(): object {
+  har(): object {
     const creator = { name: 'wsinspect', version: packageVersion() };
     return { log: { version: '1.2', creator, entries: this.entries } };
   }

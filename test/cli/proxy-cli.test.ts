@@ -1,58 +1,23 @@
 /** The proxy as a user runs it: the built CLI in a child process, NDJSON on stdout, HAR on SIGTERM. */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
+import { proxyUrl, run, until } from '../helpers/cli.js';
 
-const MAIN = join(import.meta.dirname, '../../dist/cli/main.js');
-const children: ChildProcess[] = [];
 const dirs: string[] = [];
 afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-
-interface Running {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(args: string[]): Running {
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
-async function until<T>(probe: () => T | undefined | null | false, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-function proxyUrl(banner: string): string | undefined {
-  return /listening on (ws:\/\/\S+)/.exec(banner)?.[1];
-}
 
 describe('wsinspect proxy (CLI)', () => {
   test('--json --har: NDJSON events on stdout, the banner on stderr, HAR written on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wsinspect-har-'));
     dirs.push(dir);
     const har = join(dir, 'session.har');
-    const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--json', '--har', har]);
+    const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--no-ui', '--json', '--har', har]);
     const url = await until(() => proxyUrl(proxy.stderr()), 'the banner');
 
     const ws = new WebSocket(url, { perMessageDeflate: false });
@@ -76,9 +41,9 @@ describe('wsinspect proxy (CLI)', () => {
       'frame', 'message', 'frame', 'message', 'frame', 'frame', 'connection-end',
     ]);
     expect(events.every((e) => e.conn === 1 && typeof e.ts === 'number')).toBe(true);
-    // NDJSON leaves the pretty view's per-frame previews out of data frames; control frames keep theirs.
+    // Every frame carries its first payload bytes (unmasked), so a --json file can rebuild the inspector's byte views.
     const frames = events.filter((e) => e.type === 'frame');
-    expect(frames.filter((f) => f.opcode < 8).every((f) => !('payloadHead' in f))).toBe(true);
+    expect(frames.filter((f) => f.opcodeName === 'text').map((f) => f.payloadHead)).toEqual(['6f6e65', '6f6e65', '74776f', '74776f']);
     expect(frames.filter((f) => f.opcodeName === 'close').every((f) => f.payloadHead === '03e8')).toBe(true);
 
     const log = JSON.parse(readFileSync(har, 'utf8')).log;
@@ -99,7 +64,7 @@ describe('wsinspect proxy (CLI)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wsinspect-har-'));
     dirs.push(dir);
     const har = join(dir, 'many.har');
-    const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--json', '--har', har]);
+    const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--no-ui', '--json', '--har', har]);
     const url = await until(() => proxyUrl(proxy.stderr()), 'the banner');
     const sockets = await Promise.all(
       Array.from({ length: 100 }, async (_, i) => {
@@ -122,10 +87,11 @@ describe('wsinspect proxy (CLI)', () => {
     expect(entries.every((e: { _webSocketMessages: unknown[] }) => e._webSocketMessages.length === 2)).toBe(true);
   });
 
-  test('pretty view by default: the banner names the page to open and frames are printed', async () => {
-    const proxy = run(['--listen', '127.0.0.1:0', '--no-color']);
+  test('pretty view by default: the banner names the page to open and the inspector, and frames are printed', async () => {
+    const proxy = run(['--listen', '127.0.0.1:0', '--ui', '127.0.0.1:0', '--no-color']);
     const url = await until(() => proxyUrl(proxy.stdout()), 'the banner');
     expect(proxy.stdout()).toMatch(/open http:\/\/127\.0\.0\.1:\d+\/ in a browser/);
+    expect(proxy.stdout()).toMatch(/inspector: http:\/\/127\.0\.0\.1:\d+\/\n/);
     const ws = new WebSocket(url);
     await new Promise((r) => ws.once('open', r));
     ws.send('Hello, world!');
@@ -143,7 +109,7 @@ describe('wsinspect proxy (CLI)', () => {
     const port = (closed.address() as net.AddressInfo).port;
     await new Promise((r) => closed.close(r));
 
-    const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--upstream', `ws://127.0.0.1:${port}`, '--json']);
+    const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--no-ui', '--upstream', `ws://127.0.0.1:${port}`, '--json']);
     const url = await until(() => proxyUrl(proxy.stderr()), 'the banner');
     const status = await new Promise<number>((resolve) => {
       const ws = new WebSocket(url);
@@ -160,7 +126,7 @@ describe('wsinspect proxy (CLI)', () => {
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
     const port = (taken.address() as net.AddressInfo).port;
     try {
-      const proxy = run(['proxy', '--listen', `127.0.0.1:${port}`]);
+      const proxy = run(['proxy', '--listen', `127.0.0.1:${port}`, '--no-ui']);
       expect(await proxy.exited).toBe(2);
       expect(proxy.stderr().trim().split('\n')).toHaveLength(1);
       expect(proxy.stderr()).toMatch(/already in use.*--listen/);

@@ -1,0 +1,93 @@
+/**
+ * The inspector's HTTP API (contract: "Inspector API"), reading the store:
+ * connections, one connection's events as NDJSON, exports. JSON errors
+ * `{"error": "..."}` with a 4xx status. The live WebSocket is in server.ts.
+ */
+import type { ServerResponse } from 'node:http';
+import type { WireEvent } from '../inspector/events.js';
+import { harOf } from '../render/har.js';
+import type { EventStore } from './event-store.js';
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, status: number, error: string): void {
+  sendJson(res, status, { error });
+}
+
+/** Answers an /api/ GET; false when no route matches. */
+export async function serveApi(store: EventStore, pathname: string, url: URL, res: ServerResponse): Promise<boolean> {
+  if (pathname === '/api/connections') {
+    sendJson(res, 200, store.summaries());
+    return true;
+  }
+  if (pathname === '/api/stats') {
+    sendJson(res, 200, store.stats());
+    return true;
+  }
+  const eventsOf = /^\/api\/connections\/([^/]+)\/events$/.exec(pathname);
+  if (eventsOf) {
+    const conn = connNumber(eventsOf[1]!);
+    if (conn === null) sendError(res, 400, `"${eventsOf[1]}" is not a connection number`);
+    else if (!store.has(conn)) sendError(res, 404, `no connection ${conn} (it may have been dropped to stay within --keep)`);
+    else await sendNdjson(res, store.events(conn));
+    return true;
+  }
+  const exported = /^\/api\/export\.(har|ndjson|pcapng)$/.exec(pathname);
+  if (exported) {
+    await serveExport(store, exported[1]!, url, res);
+    return true;
+  }
+  return false;
+}
+
+async function serveExport(store: EventStore, format: string, url: URL, res: ServerResponse): Promise<void> {
+  if (format === 'pcapng') return sendError(res, 501, 'pcapng export is not available yet');
+  const param = url.searchParams.get('conn');
+  let conn: number | undefined;
+  if (param !== null) {
+    const parsed = connNumber(param);
+    if (parsed === null) return sendError(res, 400, `conn must be a connection number, not "${param}"`);
+    if (!store.has(parsed)) return sendError(res, 404, `no connection ${parsed} (it may have been dropped to stay within --keep)`);
+    conn = parsed;
+  }
+  const name = conn === undefined ? `wsinspect.${format}` : `wsinspect-conn-${conn}.${format}`;
+  const disposition = { 'content-disposition': `attachment; filename="${name}"` };
+  const events = store.events(conn);
+  if (format === 'har') return sendJson(res, 200, harOf(events), disposition);
+  await sendNdjson(res, events, disposition);
+}
+
+/** NDJSON in ~64 KiB writes, waiting for the socket to drain between them (a kept history can be large). */
+async function sendNdjson(res: ServerResponse, events: WireEvent[], headers: Record<string, string> = {}): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', ...headers });
+  let chunk = '';
+  for (const event of events) {
+    chunk += `${JSON.stringify(event)}\n`;
+    if (chunk.length < 64 * 1024) continue;
+    const more = res.write(chunk);
+    chunk = '';
+    if (!more && !(await drained(res))) return;
+  }
+  res.end(chunk);
+}
+
+/** Resolves true on 'drain', false when the client went away first. */
+function drained(res: ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => () => {
+      res.off('drain', onDrain).off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = done(true);
+    const onClose = done(false);
+    res.on('drain', onDrain).on('close', onClose);
+  });
+}
+
+function connNumber(text: string): number | null {
+  return /^[1-9]\d{0,15}$/.test(text) ? Number(text) : null;
+}

@@ -1,0 +1,83 @@
+/**
+ * `GET /api/events`: every page client follows the store with a cursor (a
+ * sequence number). A timer sends each client, at most ~30 times a second,
+ * one message with the events from its cursor on: the backlog first, then new
+ * events as they come. Nothing is queued per client and nothing runs per
+ * event, so the relay pays only the store's add().
+ *
+ * Backpressure: a client whose socket still holds more than HIGH_WATER bytes
+ * is skipped until it drains; its cursor simply stays behind, so a slow page
+ * costs no memory beyond what the store keeps anyway. If the store evicts
+ * events it had not yet read, it skips them and gets the `evicted` event that
+ * says which connections went (the page then drops them too).
+ */
+import type { WebSocket } from 'ws';
+import type { EventStore } from './event-store.js';
+
+export const TICK_MS = 33;
+/** One message's JSON stays under about this many characters (a page parses it in a few ms). */
+const MAX_BATCH_CHARS = 4 * 1024 * 1024;
+/** Bytes a client's socket may hold before it is skipped. */
+const HIGH_WATER = 8 * 1024 * 1024;
+
+interface Client {
+  ws: WebSocket;
+  cursor: number;
+}
+
+export class LiveFeed {
+  private readonly clients = new Set<Client>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly store: EventStore) {}
+
+  follow(ws: WebSocket): void {
+    const client: Client = { ws, cursor: 0 };
+    this.clients.add(client);
+    ws.on('close', () => {
+      this.clients.delete(client);
+      if (this.clients.size === 0) this.stop();
+    });
+    this.timer ??= setInterval(() => this.tick(), TICK_MS);
+  }
+
+  close(): void {
+    this.stop();
+    for (const { ws } of this.clients) ws.terminate();
+    this.clients.clear();
+  }
+
+  private stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private tick(): void {
+    // Clients at the same cursor (the usual case: all of them live) share one serialization.
+    const made = new Map<number, { text: string; next: number }>();
+    for (const client of this.clients) {
+      const { ws } = client;
+      if (ws.readyState !== ws.OPEN || client.cursor === this.store.head || ws.bufferedAmount > HIGH_WATER) continue;
+      let batch = made.get(client.cursor);
+      if (!batch) {
+        batch = this.batchFrom(client.cursor);
+        made.set(client.cursor, batch);
+      }
+      client.cursor = batch.next;
+      if (batch.text !== '[]') ws.send(batch.text);
+    }
+  }
+
+  private batchFrom(cursor: number): { text: string; next: number } {
+    const parts: string[] = [];
+    let chars = 0;
+    const next = this.store.visitSince(cursor, (event) => {
+      if (chars >= MAX_BATCH_CHARS) return false;
+      const json = JSON.stringify(event);
+      parts.push(json);
+      chars += json.length;
+      return true;
+    });
+    return { text: `[${parts.join(',')}]`, next };
+  }
+}

@@ -1,0 +1,50 @@
+/** `proxy --ui/--no-ui/--keep` as a user runs them: the banner's inspector URL serves the API; a taken port is exit 2 naming --ui. */
+import net from 'node:net';
+import { describe, expect, test } from 'vitest';
+import { WebSocket } from 'ws';
+import { proxyUrl, run, until } from '../helpers/cli.js';
+
+describe('wsinspect proxy --ui', () => {
+  test('the banner prints the inspector URL; its API lists the connection; --keep is accepted', async () => {
+    const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--ui', '127.0.0.1:0', '--keep', '1MiB', '--json']);
+    const url = await until(() => proxyUrl(proxy.stderr()), 'the banner');
+    const inspector = /inspector: (http:\/\/127\.0\.0\.1:\d+\/)\n/.exec(proxy.stderr())![1]!;
+    const ws = new WebSocket(url);
+    await new Promise((r) => ws.once('open', r));
+    ws.close(1000);
+    await until(() => proxy.stdout().includes('"connection-end"'), 'connection-end');
+    const rows = (await (await fetch(`${inspector}api/connections`)).json()) as Array<{ conn: number; state: string }>;
+    expect(rows).toMatchObject([{ conn: 1, state: 'closed' }]);
+    const stats = (await (await fetch(`${inspector}api/stats`)).json()) as { keepBytes: number };
+    expect(stats.keepBytes).toBe(1024 * 1024);
+  });
+
+  test('--no-ui: no inspector line in the banner', async () => {
+    const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--no-ui', '--no-color']);
+    await until(() => proxyUrl(proxy.stdout()), 'the banner');
+    expect(proxy.stdout()).not.toContain('inspector');
+  });
+
+  test('a taken inspector port: exit 2, one line naming --ui', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--ui', `127.0.0.1:${port}`]);
+      expect(await proxy.exited).toBe(2);
+      expect(proxy.stderr().trim().split('\n')).toHaveLength(1);
+      expect(proxy.stderr()).toMatch(/already in use.*--ui HOST:PORT/);
+    } finally {
+      taken.close();
+    }
+  });
+
+  test.each([
+    [['--ui', 'nonsense'], /invalid --ui "nonsense"/],
+    [['--keep', 'lots'], /invalid --keep "lots"/],
+  ])('%j is a usage error', async (args, message) => {
+    const proxy = run(['proxy', '--listen', '127.0.0.1:0', ...args]);
+    expect(await proxy.exited).toBe(2);
+    expect(proxy.stderr()).toMatch(message);
+  });
+});

@@ -1,0 +1,89 @@
+/** The bounded store: summaries per connection, cursor reads, eviction of the oldest closed connections past --keep. */
+import { describe, expect, test } from 'vitest';
+import { approxSize, EventStore } from '../../src/ui/event-store.js';
+import type { LiveEvent } from '../../src/ui/live-events.js';
+import { connection, end, frame, handshake, http, text, violation } from '../filter/events.js';
+
+function conversation(conn: number, body = 'hello') {
+  return [connection(conn), handshake(conn), frame(conn, 'client', 1, body.length), text(conn, 'client', body), end(conn)];
+}
+
+function visitAll(store: EventStore, from = 0): { events: LiveEvent[]; next: number } {
+  const events: LiveEvent[] = [];
+  const next = store.visitSince(from, (event) => (events.push(event), true));
+  return { events, next };
+}
+
+describe('EventStore', () => {
+  test('summaries follow each connection: state, path, stats, violations, close', () => {
+    const store = new EventStore();
+    store.add(connection(1));
+    store.add({ ...handshake(1), path: '/chat' });
+    expect(store.summaries()[0]).toMatchObject({ conn: 1, state: 'handshaking', path: '/chat', client: '127.0.0.1:5000', upstream: 'ws://127.0.0.1:9000/' });
+    store.add({ type: 'handshake-response', conn: 1, ts: 1, status: 101, reason: 'Switching Protocols', headers: [], accept: { expected: 'a', actual: 'a', valid: true }, subprotocol: 'chat', extensions: [], ok: true });
+    store.add(frame(1, 'client', 1, 5));
+    store.add(violation(1, 'mask-key-weak'));
+    store.add(text(1, 'client', 'hello'));
+    expect(store.summaries()[0]).toMatchObject({ state: 'open', handshakeOk: true, subprotocol: 'chat', violations: 1, stats: { client: { frames: 1, messages: 1, wireBytes: 7 } } });
+    store.add(frame(1, 'server', 8, 2, { close: { code: 1000, codeName: 'Normal Closure', reason: '' } }));
+    expect(store.summaries()[0]).toMatchObject({ state: 'closing', by: 'server', closeCode: 1000 });
+    store.add({ ...end(1), ts: 42 });
+    expect(store.summaries()[0]).toMatchObject({ state: 'closed', endedAt: 42, by: 'client' });
+    store.add(connection(2));
+    store.add(http(2));
+    expect(store.summaries()[1]).toMatchObject({ conn: 2, state: 'http', path: '/' });
+  });
+
+  test('visitSince reads from a cursor, and stops where the visitor says', () => {
+    const store = new EventStore();
+    const events = [...conversation(1), ...conversation(2)];
+    for (const event of events) store.add(event);
+    expect(store.head).toBe(events.length);
+    expect(visitAll(store)).toEqual({ events, next: events.length });
+    expect(visitAll(store, 7)).toEqual({ events: events.slice(7), next: events.length });
+    let n = 0;
+    expect(store.visitSince(2, () => ++n <= 3)).toBe(5);
+    expect(store.events(2)).toEqual(events.slice(5));
+  });
+
+  test('past --keep, the oldest closed connections go; open ones stay; an evicted event says so', () => {
+    const perConversation = conversation(1).reduce((sum, e) => sum + approxSize(e), 0);
+    const open = [connection(1), handshake(1)];
+    const store = new EventStore(perConversation * 3 + open.reduce((sum, e) => sum + approxSize(e), 0) + 10);
+    for (const event of open) store.add(event);
+    for (let conn = 2; conn <= 4; conn++) for (const event of conversation(conn)) store.add(event);
+    expect(store.stats().droppedConnections).toBe(0);
+    for (const event of conversation(5)) store.add(event); // over the budget: 2 (oldest closed) must go, 1 is open
+    const stats = store.stats();
+    expect(stats.droppedConnections).toBeGreaterThanOrEqual(1);
+    expect(stats.keptBytes).toBeLessThanOrEqual(stats.keepBytes);
+    const kept = store.summaries().map((s) => s.conn);
+    expect(kept).toContain(1);
+    expect(kept).not.toContain(2);
+    expect(kept).toContain(5);
+    expect(store.events(2)).toEqual([]);
+    const { events } = visitAll(store);
+    const evicted = events.filter((e) => e.type === 'evicted');
+    expect(evicted).toHaveLength(1); // one eviction so far
+    expect(evicted[0]).toMatchObject({ conn: 0, droppedConnections: stats.droppedConnections });
+    expect((evicted[0] as { conns: number[] }).conns).toContain(2);
+    // A cursor from before the eviction skips what went.
+    expect(visitAll(store, 0).events.some((e) => e.conn === 2)).toBe(false);
+  });
+
+  test('open connections alone over budget: their oldest frames and messages go, their handshake stays', () => {
+    const store = new EventStore(20_000);
+    store.add(connection(1));
+    store.add(handshake(1));
+    for (let i = 0; i < 500; i++) {
+      store.add(frame(1, 'client', 1, 64));
+      store.add(text(1, 'client', 'x'.repeat(64)));
+    }
+    const stats = store.stats();
+    expect(stats.droppedEvents).toBeGreaterThan(0);
+    expect(stats.keptBytes).toBeLessThanOrEqual(20_000 * 1.1);
+    const types = store.events(1).map((e) => e.type);
+    expect(types.slice(0, 2)).toEqual(['connection', 'handshake-request']);
+    expect(types.length).toBeLessThan(1002);
+  });
+});
