@@ -65,8 +65,8 @@ export function updateSummary(summary: ConnectionSummary, event: WireEvent): voi
       break;
     case 'frame': {
       const side = summary.stats[event.from];
-      side.frames++;
-      side.wireBytes += event.wireLength;
+      side.frames = (side.frames ?? 0) + 1;
+      side.wireBytes = (side.wireBytes ?? 0) + event.wireLength;
       if (event.close && summary.state === 'open') {
         summary.state = 'closing';
         summary.by = event.from;
