@@ -4,8 +4,9 @@
  * as sent (it is not base64-decoded first).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { WEBSOCKET_GUID } from './guid.js';
 
-export const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+export { WEBSOCKET_GUID };
 
 export function computeAccept(key: string): string {
   return createHash('sha1').update(key + WEBSOCKET_GUID, 'latin1').digest('base64');

@@ -3,48 +3,25 @@
  * page via the proxy, presses Send, and the NDJSON-level events must show
  * Chromium's handshake passing every check, its masked text frame, and the echo.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { startEchoServer, type EchoServer } from '../../src/echo/echo-server.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/proxy-server.js';
 import { parseEndpoint } from '../../src/net/endpoint.js';
 import type { WireEvent } from '../../src/inspector/events.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  console.warn(`SKIPPING browser tests: ${CHROMIUM} not found. Enable them with: apt-get install -y chromium`);
-}
+import { haveChromium, launchChromium, type Chromium } from '../helpers/chromium.js';
 
 describe.runIf(haveChromium)('demo page in headless Chromium through the proxy', () => {
+  let chromium: Chromium;
   let browser: BrowserContext;
-  let profile: string;
 
   beforeAll(async () => {
-    profile = mkdtempSync(join(tmpdir(), 'wsinspect-chromium-'));
-    // A fresh profile each run; Playwright takes it as the persistent context's directory.
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    chromium = await launchChromium();
+    browser = chromium.context;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    rmSync(profile, { recursive: true, force: true });
+    await chromium?.close();
   });
 
   async function sendThroughProxy(deflate: boolean): Promise<WireEvent[]> {

@@ -1,13 +1,99 @@
-/** The inspector's frame: a header bar, the connections, and the tabs for the selected connection. */
+/**
+ * The inspector's frame: the bar, the connections table, and the tabs for the
+ * selected connection (timeline with the selected row's detail beside it,
+ * handshake, violations, learn). Follows the live stream while mounted.
+ */
+import { useEffect, useRef } from 'preact/hooks';
+import { Batcher, eventsUrl, followLive } from './live.js';
+import { applyEvents, selectedConn, selectedSeq, store, tab, version, link, type Tab } from './state.js';
+import { Connections } from './ui/connections.js';
+import { FrameDetail } from './ui/frame-detail.js';
+import { Handshake } from './ui/handshake.js';
+import { Learn } from './ui/learn.js';
+import { MessageDetail } from './ui/message-detail.js';
+import { Timeline } from './ui/timeline.js';
+import { Toolbar } from './ui/toolbar.js';
+import { Violations } from './ui/violations.js';
+import { ViolationList } from './ui/violation-item.js';
+
+const TABS: [Tab, string][] = [
+  ['timeline', 'Frames'],
+  ['handshake', 'Handshake'],
+  ['violations', 'Violations'],
+  ['learn', 'Learn'],
+];
+
 export function App() {
+  const filterRef = useRef<HTMLInputElement>(null);
+  const detailRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const batcher = new Batcher(applyEvents);
+    return followLive(eventsUrl(window.location), {
+      onOpen: () => {
+        // The server sends its whole backlog on every (re)connection.
+        batcher.drop();
+        store.clear();
+        version.value++;
+      },
+      onEvents: (events) => batcher.push(events),
+      onState: (state) => (link.value = state),
+    });
+  }, []);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
+      if (e.key === '/' && !typing) {
+        e.preventDefault();
+        filterRef.current?.focus();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+  const openDetail = () => detailRef.current?.focus();
+  const conn = selectedConn.value === null ? undefined : store.connections.get(selectedConn.value);
   return (
     <div class="app">
-      <header class="bar">
-        <h1>wsinspect</h1>
-      </header>
-      <main>
-        <p>Waiting for events…</p>
+      <Toolbar filterRef={filterRef} />
+      <Connections />
+      <nav class="tabs" role="tablist" aria-label="Views of the selected connection">
+        {TABS.map(([id, label]) => (
+          <button key={id} type="button" role="tab" id={`tab-${id}`} aria-selected={tab.value === id} class={tab.value === id ? 'on' : ''} onClick={() => (tab.value = id)}>
+            {label}
+            {id === 'violations' && conn && conn.violations > 0 ? <span class="count bad">{conn.violations}</span> : null}
+          </button>
+        ))}
+        <span class="tabs-scope muted">{conn ? `connection ${conn.conn}${conn.request ? ` · ${conn.request.path}` : ''}` : 'all connections'}</span>
+      </nav>
+      <main class={`content content-${tab.value}`} aria-labelledby={`tab-${tab.value}`}>
+        {tab.value === 'timeline' && (
+          <div class="split">
+            <Timeline onOpen={openDetail} />
+            <div class="detail-pane" ref={detailRef} tabIndex={-1} aria-label="Selected frame or message">
+              <Detail />
+            </div>
+          </div>
+        )}
+        {tab.value === 'handshake' && (conn ? <Handshake c={conn} /> : <p class="empty">Select a connection above.</p>)}
+        {tab.value === 'violations' && <Violations />}
+        {tab.value === 'learn' && <Learn />}
       </main>
     </div>
+  );
+}
+
+function Detail() {
+  version.value;
+  const seq = selectedSeq.value;
+  const row = seq === null ? undefined : store.row(seq);
+  if (!row) return <p class="empty">Select a frame or message (click, or ↑/↓ then Enter) to see it bit by bit.</p>;
+  if (row.kind === 'frame') return <FrameDetail row={row} />;
+  if (row.kind === 'message') return <MessageDetail row={row} />;
+  return (
+    <article class="detail">
+      <h3>{row.event.type}</h3>
+      <ViolationList violations={row.violations} />
+      {row.event.type !== 'violation' && <p>{row.event.message}</p>}
+    </article>
   );
 }

@@ -1,0 +1,210 @@
+/**
+ * The web inspector in headless Chromium, against a real proxy with real
+ * traffic from a `ws` client: the connection row, the handshake checks and
+ * accept computation, frames in order with their fields, the bit diagram and
+ * byte highlighting of a frame sent with a known masking key, the filter,
+ * and wire text shown as text. Screenshots of the main views go to
+ * $SCREENSHOT_DIR (default: a temp folder) for a person to look at.
+ */
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { haveChromium, launchChromium, type Chromium } from '../helpers/chromium.js';
+import { startInspectorFixture, type InspectorFixture } from './inspector-fixture.js';
+
+const SHOTS = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'wsinspect-screens');
+mkdirSync(SHOTS, { recursive: true });
+
+/** The masking key of RFC 6455's own example (5.7): "Hello" masks to 7f 9f 4d 51 58. */
+const KEY = [0x37, 0xfa, 0x21, 0x3d];
+
+async function openClient(url: string, options: WebSocket.ClientOptions = {}): Promise<WebSocket> {
+  const ws = new WebSocket(url, { generateMask: (mask: Buffer) => mask.set(KEY), ...options });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  return ws;
+}
+
+function nextMessage(ws: WebSocket): Promise<string> {
+  return new Promise((resolve) => ws.once('message', (data) => resolve(String(data))));
+}
+
+async function closeClient(ws: WebSocket): Promise<void> {
+  const closed = new Promise((resolve) => ws.once('close', resolve));
+  ws.close(1000, 'bye');
+  await closed;
+}
+
+describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
+  let chromium: Chromium;
+  let fixture: InspectorFixture;
+  let page: Page;
+
+  beforeAll(async () => {
+    chromium = await launchChromium({ viewport: { width: 1440, height: 900 } });
+  });
+  afterAll(async () => {
+    await chromium?.close();
+  });
+  beforeEach(async () => {
+    fixture = await startInspectorFixture();
+    page = await chromium.context.newPage();
+    page.setDefaultTimeout(8000);
+    page.on('pageerror', (error) => {
+      throw error;
+    });
+  });
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail') await page.screenshot({ path: join(SHOTS, 'failed.png') });
+    await page.close();
+    await fixture.close();
+  });
+
+  test('connection row, frames in order, and one frame bit by bit with bytes lit both ways', async () => {
+    await page.goto(fixture.url);
+    await page.getByRole('status').getByText('live').waitFor();
+    const ws = await openClient(fixture.proxyUrl);
+    ws.send('Hello');
+    expect(await nextMessage(ws)).toBe('Hello');
+
+    const row = page.locator('.connections tbody tr').first();
+    await row.getByText('open').waitFor();
+    await expect.poll(() => row.innerText()).toMatch(/✔ valid/);
+    expect(await row.innerText()).toContain('/');
+
+    const rows = page.locator('.timeline-body .trow');
+    await rows.nth(1).waitFor();
+    const texts = await rows.allInnerTexts();
+    expect(texts[0]).toMatch(/→[\s\S]*text[\s\S]*F ··· M[\s\S]*5[\s\S]*\/7[\s\S]*Hello/);
+    expect(texts[1]).toMatch(/←[\s\S]*text[\s\S]*F ··· ·[\s\S]*Hello/);
+
+    await rows.first().click();
+    const detail = page.locator('.frame-detail');
+    await detail.waitFor();
+    // The header rebuilt bit for bit, then the masked payload of RFC 6455's example.
+    const bytes = await detail.locator('.hex-byte').allInnerTexts();
+    expect(bytes.join(' ')).toBe('81 85 37 fa 21 3d 7f 9f 4d 51 58');
+    const bitsOf = async (field: string) => (await detail.locator(`.seg[data-field="${field}"] .seg-bits`).allInnerTexts()).join('');
+    expect((await bitsOf('fin')).trim()).toBe('1');
+    expect((await bitsOf('opcode')).replace(/\s/g, '')).toBe('0001');
+    expect((await bitsOf('mask')).trim()).toBe('1');
+    expect((await bitsOf('len')).replace(/\s/g, '')).toBe('0000101');
+    expect((await bitsOf('maskkey')).replace(/\s/g, '')).toBe('00110111111110100010000100111101');
+    // Unmasking row by row ends in "Hello".
+    expect((await detail.locator('.xor-plain td').allInnerTexts()).join(' ')).toBe('48 65 6c 6c 6f');
+
+    // Field -> bytes: the masking key lights bytes 2-5.
+    await detail.locator('.seg[data-field="maskkey"]').first().hover();
+    const lit = () => detail.locator('.hex-byte.lit').evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-byte'))));
+    expect(await lit()).toEqual([2, 3, 4, 5]);
+    await page.screenshot({ path: join(SHOTS, 'frame-bits.png') });
+    // Byte -> fields: byte 0 lights FIN, RSV1-3 and the opcode in the diagram.
+    await detail.locator('.hex-byte[data-byte="0"]').hover();
+    const litFields = await detail.locator('.seg.lit').evaluateAll((els) => els.map((el) => el.getAttribute('data-field')));
+    expect(litFields).toEqual(['fin', 'rsv1', 'rsv2', 'rsv3', 'opcode']);
+    // Keyboard: focus lights too.
+    await detail.locator('.seg[data-field="len"]').focus();
+    expect(await lit()).toEqual([1]);
+
+    // The up/down keys walk the timeline; Enter moves to the detail.
+    await page.locator('.timeline-body').focus();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(() => detail.locator('h3').innerText()).toMatch(/server → client/);
+    await closeClient(ws);
+    await row.getByText(/closed/).waitFor();
+    await expect.poll(() => row.innerText()).toMatch(/1000 by client/);
+    await page.screenshot({ path: join(SHOTS, 'timeline.png') });
+  });
+
+  test('handshake: every check passed, the accept computed again in the page', async () => {
+    const ws = await openClient(fixture.proxyUrl, { headers: { 'X-Trace': 'abc' } });
+    await page.goto(fixture.url);
+    await page.getByRole('tab', { name: 'Handshake' }).click();
+    const checks = page.locator('.check-list li');
+    await checks.first().waitFor();
+    await expect.poll(() => checks.count()).toBe(13);
+    expect(await page.locator('.check-list li.fail').count()).toBe(0);
+    expect(await page.locator('.check-list li[data-rule="handshake-accept-mismatch"]').innerText()).toContain('RFC6455 4.1');
+
+    const request = fixture.events.find((e) => e.type === 'handshake-request');
+    const response = fixture.events.find((e) => e.type === 'handshake-response');
+    if (request?.type !== 'handshake-request' || response?.type !== 'handshake-response') throw new Error('no handshake');
+    const steps = page.locator('.accept-steps');
+    await steps.locator('[data-step="expected"]').waitFor();
+    expect(await steps.locator('[data-step="key"]').innerText()).toBe(request.key);
+    expect(await steps.locator('[data-step="expected"]').innerText()).toBe(response.accept.expected);
+    expect(await steps.locator('[data-step="actual"]').innerText()).toBe(response.accept.actual);
+    expect(await steps.locator('[data-step="sha1"]').innerText()).toBe(Buffer.from(response.accept.expected!, 'base64').toString('hex'));
+    expect(await steps.innerText()).toContain('✔ matches');
+    // Header table: wire order and casing.
+    const names = await page.locator('.head').first().locator('tbody td:nth-child(2)').allInnerTexts();
+    expect(names).toEqual(request.headers.map(([name]) => name));
+    expect(names).toContain('X-Trace');
+    await page.screenshot({ path: join(SHOTS, 'handshake.png'), fullPage: true });
+    await closeClient(ws);
+  });
+
+  test('the filter box narrows the timeline with the shared language, and says where an expression is wrong', async () => {
+    await page.goto(fixture.url);
+    const ws = await openClient(fixture.proxyUrl);
+    for (const text of ['alpha', 'beta', 'gamma']) {
+      ws.send(text);
+      await nextMessage(ws);
+    }
+    ws.ping('are you there');
+    await new Promise((resolve) => ws.once('pong', resolve));
+    const rows = page.locator('.timeline-body .trow');
+    await expect.poll(() => rows.count()).toBe(8);
+
+    const filter = page.getByLabel('Filter expression');
+    await page.locator('body').press('/');
+    await expect.poll(() => page.evaluate('document.activeElement.getAttribute("aria-label")')).toBe('Filter expression');
+    await filter.fill('server "beta"');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().innerText()).toMatch(/←[\s\S]*beta/);
+    await filter.fill('control');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.allInnerTexts()).toEqual([expect.stringMatching(/ping[\s\S]*are you there/), expect.stringMatching(/pong[\s\S]*are you there/)]);
+    await filter.fill('client size>4 !"gamma"');
+    await expect.poll(() => rows.count()).toBe(2); // alpha, and the ping
+
+    await filter.fill('client size>');
+    const error = page.locator('#filter-error');
+    await expect.poll(() => error.innerText()).toMatch(/position 13: size needs a whole number/);
+    expect(await filter.getAttribute('aria-invalid')).toBe('true');
+    await page.screenshot({ path: join(SHOTS, 'filter-error.png') });
+    await filter.fill('');
+    await expect.poll(() => rows.count()).toBe(8);
+
+    // Messages view: the three echoed pairs plus the control frames in place.
+    await page.getByRole('radio', { name: 'messages' }).click();
+    await expect.poll(() => rows.count()).toBe(8);
+    expect(await rows.first().innerText()).toMatch(/text msg/);
+    await closeClient(ws);
+  });
+
+  test('wire text is shown as text: markup stays inert, bidi and control characters are made visible', async () => {
+    await page.goto(fixture.url);
+    const ws = await openClient(fixture.proxyUrl, { headers: { 'X-Evil': '<img src=x onerror=window.pwned=1>' } });
+    ws.send('<img src=x onerror="window.pwned=1">');
+    await nextMessage(ws);
+    ws.send('abc\u202Egnp.exe\u0007\u001b[31m');
+    await nextMessage(ws);
+    const rows = page.locator('.timeline-body .trow');
+    await expect.poll(() => rows.count()).toBe(4);
+    await rows.first().click();
+    expect(await page.locator('.trow img, .detail-pane img, .handshake img').count()).toBe(0);
+    expect(await page.locator('.detail-pane .payload').innerText()).toBe('<img src=x onerror="window.pwned=1">');
+    await rows.nth(2).click();
+    expect(await page.locator('.detail-pane .payload').innerText()).toBe('abc\\u{202e}gnp.exe\\x07\\x1b[31m');
+    expect(await rows.nth(2).innerText()).toContain('abc\\u{202e}gnp.exe');
+    await page.getByRole('tab', { name: 'Handshake' }).click();
+    await page.locator('.head').first().waitFor();
+    expect(await page.locator('.head').first().innerText()).toContain('<img src=x onerror=window.pwned=1>');
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.evaluate('window.pwned')).toBeUndefined();
+    await closeClient(ws);
+  });
+});
