@@ -207,4 +207,30 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     expect(await page.evaluate('window.pwned')).toBeUndefined();
     await closeClient(ws);
   });
+
+  test('Learn walks through the protocol on the real bytes of this connection', async () => {
+    await page.goto(fixture.url);
+    const ws = await openClient(fixture.proxyUrl);
+    ws.send('Hello');
+    await nextMessage(ws);
+    await page.locator('.timeline-body .trow').nth(1).waitFor();
+    await page.getByRole('tab', { name: 'Learn' }).click();
+    const learn = page.locator('.learn');
+    expect(await learn.innerText()).toMatch(/GET \/ HTTP\/1\.1[\s\S]*Sec-WebSocket-Key: /);
+    await learn.getByRole('navigation').getByRole('button', { name: /A frame, bit by bit/ }).click();
+    expect((await learn.locator('.hex-byte').allInnerTexts()).join(' ')).toBe('81 85 37 fa 21 3d 7f 9f 4d 51 58');
+    await page.screenshot({ path: join(SHOTS, 'learn-frame.png') });
+    await learn.getByRole('navigation').getByRole('button', { name: /Why clients mask/ }).click();
+    expect((await learn.locator('.xor-plain td').allInnerTexts()).join(' ')).toBe('48 65 6c 6c 6f');
+    await learn.getByRole('navigation').getByRole('button', { name: /Before RFC 6455/ }).click();
+    const codes = await learn.locator('code.bytes').allInnerTexts();
+    expect(codes).toEqual(['00 48 65 6c 6c 6f ff', '81 85 37 fa 21 3d 7f 9f 4d 51 58']);
+    // "Show me" opens the real frame in the frames view with its field lit.
+    await learn.getByRole('navigation').getByRole('button', { name: /Why clients mask/ }).click();
+    await learn.getByRole('button', { name: /Show the key in the frame/ }).click();
+    const detail = page.locator('.frame-detail');
+    await detail.waitFor();
+    expect(await detail.locator('.hex-byte.lit').count()).toBe(5); // MASK's byte and the 4 key bytes
+    await closeClient(ws);
+  });
 });

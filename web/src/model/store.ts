@@ -211,7 +211,8 @@ export class Store {
   private message(c: Connection, event: MessageWire): void {
     const pending = c.pending[event.from];
     // The message's data frames are the last `frames` data frames of that side.
-    const frames = pending.splice(Math.max(0, pending.length - event.frames));
+    // A message read from a HAR has no frames (null): nothing to group.
+    const frames = event.frames === null ? [] : pending.splice(Math.max(0, pending.length - event.frames));
     pending.length = 0;
     const row: MessageRow = { kind: 'message', seq: this.nextSeq, event, violations: [], frames };
     for (const frame of frames) frame.message = row;

@@ -5,6 +5,7 @@
  * collapsible group of their own below.
  */
 import type { Connection } from '../model/store.js';
+import type { Side } from '../model/wire.js';
 import { formatBytes, formatDuration, plural, visible } from '../format.js';
 import { selectedConn, selectedSeq, store, version, watchBatches } from '../state.js';
 
@@ -81,16 +82,19 @@ function ConnectionRow({ c }: { c: Connection }) {
         <Verdict c={c} />
       </td>
       <td class="mono">{negotiated(c)}</td>
-      <td class="num">
-        {c.counts.client.frames} fr · {formatBytes(c.counts.client.wireBytes)}
-      </td>
-      <td class="num">
-        {c.counts.server.frames} fr · {formatBytes(c.counts.server.wireBytes)}
-      </td>
+      <td class="num">{traffic(c, 'client')}</td>
+      <td class="num">{traffic(c, 'server')}</td>
       <td class="num">{formatDuration(Math.max(0, end - c.startedAt))}</td>
       <td class={`num ${c.violations > 0 ? 'bad' : ''}`}>{c.violations}</td>
     </tr>
   );
+}
+
+/** Frames and bytes one way; a capture without frames (a HAR) has only messages. */
+function traffic(c: Connection, side: Side): string {
+  const { frames, messages, wireBytes } = c.counts[side];
+  if (frames === 0 && messages > 0) return `${messages} msg`;
+  return `${frames} fr · ${formatBytes(wireBytes)}`;
 }
 
 function StateCell({ c }: { c: Connection }) {

@@ -20,8 +20,8 @@ export function MessageDetail({ row }: { row: MessageRow }) {
           {m.from === 'client' ? 'client → server' : 'server → client'} · {m.kind} message · {formatBytes(m.size)}
         </h3>
         <span class="muted">
-          {formatClock(m.ts)} · connection {m.conn} · {m.frames} frame{m.frames === 1 ? '' : 's'} ·{' '}
-          {m.compressed ? `${formatBytes(m.wireBytes)} compressed on the wire → ${formatBytes(m.size)} inflated` : `${formatBytes(m.wireBytes)} on the wire`}
+          {formatClock(m.ts)} · connection {m.conn} · {m.frames === null ? 'frames not recorded' : `${m.frames} frame${m.frames === 1 ? '' : 's'}`}
+          {m.wireBytes !== null && (m.compressed ? ` · ${formatBytes(m.wireBytes)} compressed on the wire → ${formatBytes(m.size)} inflated` : ` · ${formatBytes(m.wireBytes)} on the wire`)}
           {m.injected ? ' · injected by wsinspect' : ''}
         </span>
       </header>

@@ -183,9 +183,9 @@ function Cells({ row }: { row: Row }) {
     return (
       <>
         <span class="c-op" role="gridcell">{m.kind} msg</span>
-        <span class="c-flags" role="gridcell">{m.frames > 1 ? `${m.frames} frames` : ''}</span>
+        <span class="c-flags" role="gridcell">{(m.frames ?? 0) > 1 ? `${m.frames} frames` : ''}</span>
         <span class="c-len" role="gridcell">{m.compressed ? 'deflate' : ''}</span>
-        <span class="c-size" role="gridcell">{m.compressed ? `${formatBytes(m.wireBytes)} → ${formatBytes(m.size)}` : formatBytes(m.size)}</span>
+        <span class="c-size" role="gridcell">{m.compressed && m.wireBytes !== null ? `${formatBytes(m.wireBytes)} → ${formatBytes(m.size)}` : formatBytes(m.size)}</span>
       </>
     );
   }
