@@ -27,8 +27,13 @@
  *   conn.endedByProxy(reason)    the relay ended the connection itself: nobody is blamed for it
  *   conn.canInject(from)         a frame may go into `from`'s stream now: after a whole
  *                                message, never inside a fragmented one
- *   conn.inject(from, frame)     checks and reports a frame the relay puts into `from`'s
- *                                stream itself: events marked `injected`, `forward` = [frame]
+ *   conn.injectRefusal(from)     why no frame can go into `from`'s stream (not upgraded,
+ *                                framing lost, too much waiting), or null
+ *   conn.inject(from, frame)     a frame the relay puts into `from`'s stream itself: now
+ *                                when canInject (`forward` = [frame]), else it waits here
+ *                                and comes out of a later push(from), at the first message
+ *                                boundary, between the peer's bytes; its events are
+ *                                marked `injected`, in wire order either way
  *
  * Events follow the wire: a head's event and its violations when the head is
  * whole, each frame's events when the frame ends. The same bytes give the
@@ -67,6 +72,8 @@ interface PendingRequest {
 }
 
 const NOTHING = new Uint8Array(0);
+/** Bytes of injected frames that may wait for a message boundary, per direction. */
+export const MAX_WAITING_INJECTIONS = 4 * 1024 * 1024;
 
 export class Connection {
   private readonly session: Session;
@@ -83,6 +90,9 @@ export class Connection {
   private malformed: string | null = null;
   /** Checks the frames the relay injects, apart from the peers' own streams (never inside their frames). */
   private injectedInspectors: Partial<Record<Side, DirectionInspector>> = {};
+  /** Injected frames waiting for the next message boundary of their direction. */
+  private readonly waiting: Record<Side, Uint8Array[]> = { client: [], server: [] };
+  private readonly waitingBytes: Record<Side, number> = { client: 0, server: 0 };
 
   constructor(private readonly options: ConnectionOptions = {}) {
     this.session = new Session(options);
@@ -120,8 +130,8 @@ export class Connection {
       if (mode === 'head') data = side === 'client' ? this.requestHead(data) : this.responseHead(data);
       else if (mode === 'body') data = this.body(side, data);
       else {
-        this.forward(data);
-        if (mode === 'frames') this.inspect(() => this.session.data(side, data));
+        if (mode === 'frames') this.frames(side, data);
+        else this.forward(data);
         break;
       }
     }
@@ -150,13 +160,66 @@ export class Connection {
     return this.modes[from] === 'frames' && this.session.atMessageBoundary(from);
   }
 
-  /** Null when `canInject(from)` is false: the frame must wait. */
-  inject(from: Side, frame: Uint8Array): Output | null {
-    if (!this.canInject(from)) return null;
+  injectRefusal(from: Side, bytes = 0): string | null {
+    if (this.modes[from] !== 'frames' || !this.session.upgraded) return 'the WebSocket connection is not open';
+    if (this.session.lost(from)) return `the framing of the ${from}'s stream is lost, so no frame can be placed in it`;
+    if (this.waitingBytes[from] + bytes > MAX_WAITING_INJECTIONS) {
+      return `${this.waitingBytes[from]} bytes of injected frames already wait for the ${from}'s message to end`;
+    }
+    return null;
+  }
+
+  /** The caller checked injectRefusal first (a refused frame throws: that is a bug, not the peers' doing). */
+  inject(from: Side, frame: Uint8Array): Output {
+    const refusal = this.injectRefusal(from, frame.length);
+    if (refusal) throw new Error(`cannot inject: ${refusal}`);
+    this.out = { events: [], forward: [] };
+    this.waiting[from].push(frame);
+    this.waitingBytes[from] += frame.length;
+    if (this.canInject(from)) this.release(from);
+    return this.out;
+  }
+
+  /** Frames injected into `from`'s stream still waiting for its message to end. */
+  waitingInjections(from: Side): number {
+    return this.waiting[from].length;
+  }
+
+  // ---- frames -------------------------------------------------------------
+
+  /** A side's bytes after the upgrade; waiting injections go in at the first message boundary. */
+  private frames(side: Side, data: Uint8Array): void {
+    let rest = data;
+    while (this.waiting[side].length > 0 && !this.inspectionFailed) {
+      if (this.canInject(side)) this.release(side);
+      else if (rest.length > 0) {
+        let consumed = rest.length;
+        this.inspect(() => {
+          const result = this.session.dataToBoundary(side, rest);
+          consumed = result.consumed;
+          return result.events;
+        });
+        this.forward(rest.subarray(0, consumed));
+        rest = rest.subarray(consumed);
+      } else break;
+    }
+    if (rest.length === 0) return;
+    this.forward(rest);
+    this.inspect(() => this.session.data(side, rest));
+  }
+
+  /** Puts the waiting injected frames into `from`'s stream, checked apart from the peer's own frames. */
+  private release(from: Side): void {
     const inspector = (this.injectedInspectors[from] ??= new DirectionInspector({ ...this.options, side: from }));
-    const events = inspector.push(frame);
-    for (const event of events) if (event.type === 'frame' || event.type === 'message') event.injected = true;
-    return { events, forward: [frame] };
+    for (const frame of this.waiting[from]) {
+      for (const event of inspector.push(frame)) {
+        if (event.type === 'frame' || event.type === 'message') event.injected = true;
+        this.emit(event);
+      }
+      this.forward(frame);
+    }
+    this.waiting[from] = [];
+    this.waitingBytes[from] = 0;
   }
 
   // ---- HTTP ---------------------------------------------------------------

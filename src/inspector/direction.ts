@@ -89,6 +89,8 @@ export class DirectionInspector implements FrameSink {
   private lastMaskKey: Uint8Array | null = null;
   /** Decoding was given up from outside (see abandon): bytes are only counted. */
   private abandoned = false;
+  /** During pushToBoundary: stop the decoder at the next message boundary. */
+  private stopAtBoundary = false;
 
   constructor(options: DirectionOptions) {
     this.side = options.side;
@@ -121,6 +123,20 @@ export class DirectionInspector implements FrameSink {
     this.stats.wireBytes += chunk.length;
     if (!this.abandoned) this.decoder.push(chunk);
     return this.out;
+  }
+
+  /**
+   * Like push, but stops at the first message boundary that `chunk` reaches
+   * (where a frame of the relay's own may be inserted); `consumed` says how
+   * far that is, and the rest is to be pushed after the insertion.
+   */
+  pushToBoundary(chunk: Uint8Array): { consumed: number; events: InspectorEvent[] } {
+    this.out = [];
+    this.stopAtBoundary = true;
+    const consumed = this.abandoned ? chunk.length : this.decoder.push(chunk);
+    this.stopAtBoundary = false;
+    this.stats.wireBytes += consumed;
+    return { consumed, events: this.out };
   }
 
   /**
@@ -184,6 +200,7 @@ export class DirectionInspector implements FrameSink {
     this.emitFrame(frame);
     if (this.role === 'message' && header.fin) this.finishMessage();
     this.header = null;
+    if (this.stopAtBoundary && this.message === null) this.decoder.stopAfterFrame();
   }
 
   onLost(header: FrameHeader, reason: string): void {

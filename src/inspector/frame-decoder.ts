@@ -49,6 +49,8 @@ export class FrameDecoder {
   private payloadSeen = 0;
   /** Bytes of this direction consumed so far (the stream offset of the next byte). */
   private position = 0;
+  /** Set by the sink (stopAfterFrame) during onFrameEnd: push returns after that frame. */
+  private stopRequested = false;
 
   constructor(private readonly sink: FrameSink) {}
 
@@ -61,10 +63,20 @@ export class FrameDecoder {
     return this.state === State.Header && this.headFill === 0;
   }
 
-  push(chunk: Uint8Array): void {
+  /**
+   * Decodes `chunk`; returns how many of its bytes were consumed: all of them
+   * unless the sink asked to stop after a frame (then the rest is the caller's
+   * to push again).
+   */
+  push(chunk: Uint8Array): number {
     let pos = 0;
     const n = chunk.length;
+    this.stopRequested = false;
     while (pos < n) {
+      if (this.stopRequested) {
+        this.stopRequested = false;
+        return pos;
+      }
       if (this.state === State.Header) {
         pos = this.readHeader(chunk, pos);
       } else if (this.state === State.Payload) {
@@ -77,9 +89,16 @@ export class FrameDecoder {
         if (this.payloadSeen === header.payloadLength) this.endFrame();
       } else {
         this.position += n - pos;
-        return;
+        return n;
       }
     }
+    this.stopRequested = false;
+    return n;
+  }
+
+  /** From the sink's onFrameEnd: the current push returns right after this frame (a place to insert one). */
+  stopAfterFrame(): void {
+    this.stopRequested = true;
   }
 
   /**

@@ -88,6 +88,19 @@ export class Session {
     return events;
   }
 
+  /** Bytes a side sent, up to the first message boundary they reach (see DirectionInspector.pushToBoundary). */
+  dataToBoundary(side: Side, chunk: Uint8Array): { consumed: number; events: InspectorEvent[] } {
+    const inspector = this.inspectors![side];
+    const result = inspector.pushToBoundary(chunk);
+    if (!this.firstClose && inspector.closeSent) this.firstClose = side;
+    return result;
+  }
+
+  /** The side's framing is lost: nobody can tell where its frames begin. */
+  lost(side: Side): boolean {
+    return this.inspectors !== null && this.inspectors[side].lost;
+  }
+
   /** The side's TCP stream ended (FIN or reset). */
   end(side: Side): void {
     if (!this.endedSides.includes(side)) this.endedSides.push(side);

@@ -84,6 +84,22 @@ export class ProxyConnection {
     this.sideClosed('server');
   }
 
+  /**
+   * Puts a frame of the user's into `from`'s stream (toward the other side):
+   * at once between messages, else at the end of the message in progress.
+   * Returns why it cannot, or null when it is on its way.
+   */
+  inject(from: Side, frame: Uint8Array): string | null {
+    const to = from === 'client' ? this.upstreamSocket : this.client;
+    if (this.stopped || !to || to.destroyed || to.writableEnded) return 'the connection is not open';
+    const refusal = this.connection.injectRefusal(from, frame.length);
+    if (refusal) return refusal;
+    const { events, forward } = this.connection.inject(from, frame);
+    for (const bytes of forward) this.pumps[from]!.write(bytes);
+    for (const event of events) this.emit(event);
+    return null;
+  }
+
   /** Bytes this connection holds in its sockets' buffers (both sockets, both directions). */
   bufferedBytes(): number {
     let total = this.client.writableLength + this.client.readableLength;

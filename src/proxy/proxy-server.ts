@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import type { WireEvent, InspectorEvent } from '../inspector/events.js';
+import type { WireEvent, InspectorEvent, Side } from '../inspector/events.js';
 import { stamp } from '../inspector/events.js';
 import { dial } from '../net/dial.js';
 import { formatAddress, type Endpoint } from '../net/endpoint.js';
@@ -38,10 +38,17 @@ export interface RunningProxy {
   close(): Promise<void>;
   /** Bytes held in the buffers of all open connections' sockets (a read-only gauge: backpressure keeps it small). */
   bufferedBytes(): number;
+  /**
+   * Puts the user's `frame` into connection `conn`'s `from` stream (see
+   * ProxyConnection.inject): null when on its way, else why not ('unknown'
+   * when no such connection is open).
+   */
+  inject(conn: number, from: Side, frame: Uint8Array): string | null;
 }
 
 export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const open = new Set<ProxyConnection>();
+  const byNumber = new Map<number, ProxyConnection>();
   let nextConn = 1;
   let allClosed: (() => void) | null = null;
   const timeoutMs = options.timeoutMs ?? 10_000;
@@ -63,10 +70,12 @@ export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       },
       () => {
         open.delete(connection);
+        byNumber.delete(conn);
         if (open.size === 0) allClosed?.();
       },
     );
     open.add(connection);
+    byNumber.set(conn, connection);
   };
 
   const server = options.tls
@@ -101,6 +110,10 @@ export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           let total = 0;
           for (const connection of open) total += connection.bufferedBytes();
           return total;
+        },
+        inject: (conn, from, frame) => {
+          const connection = byNumber.get(conn);
+          return connection ? connection.inject(from, frame) : 'unknown';
         },
       });
     });

@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { computeAccept } from '../../src/accept-calc/accept.js';
-import { Connection, type ConnectionOptions } from '../../src/inspector/connection.js';
+import { Connection, MAX_WAITING_INJECTIONS, type ConnectionOptions } from '../../src/inspector/connection.js';
 import type { FrameEvent, InspectorEvent, Side } from '../../src/inspector/events.js';
 import { encodeFrame } from '../../src/inspector/frame-encoder.js';
 import { fuzzParams } from '../helpers/fuzz.js';
@@ -348,18 +348,27 @@ describe('the relay ending the connection itself', () => {
 });
 
 describe('injection points', () => {
+  const open = () => {
+    const connection = new Connection();
+    connection.push('client', Buffer.from(UPGRADE));
+    connection.push('server', Buffer.from(SWITCHED));
+    return connection;
+  };
+
   test('a frame may go in only between whole messages of that direction', () => {
     const connection = new Connection();
     expect(connection.canInject('client')).toBe(false); // no WebSocket yet
+    expect(connection.injectRefusal('client')).toMatch(/not open/);
     connection.push('client', Buffer.from(UPGRADE));
+    expect(connection.injectRefusal('client')).toMatch(/not open/); // no 101 yet
     connection.push('server', Buffer.from(SWITCHED));
     expect(connection.canInject('client')).toBe(true);
+    expect(connection.injectRefusal('client')).toBeNull();
     const first = text('frag', 'client', { fin: false });
     connection.push('client', first.subarray(0, 3));
     expect(connection.canInject('client')).toBe(false); // inside a frame
     connection.push('client', first.subarray(3));
     expect(connection.canInject('client')).toBe(false); // inside a fragmented message
-    expect(connection.inject('client', text('now?', 'client'))).toBeNull();
     connection.push('client', encodeFrame({ opcode: 9, payload: 'p', maskKey: MASK }));
     expect(connection.canInject('server')).toBe(true); // the other direction is free
     expect(connection.canInject('client')).toBe(false); // a ping does not end the message
@@ -369,11 +378,9 @@ describe('injection points', () => {
   });
 
   test('an injected frame is checked apart from the peer\'s stream and marked injected', () => {
-    const connection = new Connection();
-    connection.push('client', Buffer.from(UPGRADE));
-    connection.push('server', Buffer.from(SWITCHED));
+    const connection = open();
     const frame = text('injected', 'client');
-    const out = connection.inject('client', frame)!;
+    const out = connection.inject('client', frame);
     expect(out.forward).toEqual([frame]);
     expect(out.events).toMatchObject([
       { type: 'frame', from: 'client', injected: true },
@@ -382,5 +389,68 @@ describe('injection points', () => {
     // The peer's own next frame decodes as before.
     expect(connection.push('client', text('mine', 'client')).events).toMatchObject([{ type: 'frame' }, { type: 'message', text: 'mine' }]);
     expect(connection.push('client', text('mine', 'client')).events[0]).not.toHaveProperty('injected');
+  });
+
+  // The peer sends a fragmented message, then starts another; the injection asked for in the
+  // middle of the first must land exactly between the two, however the bytes arrive.
+  let keys = 0;
+  const masked = (opcode: number, payload: string, fin = true) =>
+    encodeFrame({ opcode, payload, fin, maskKey: Buffer.from([1, 2, 3, ++keys]) });
+  const first = [masked(1, 'one-', false), masked(9, 'p'), masked(0, 'end')];
+  const second = [masked(1, 'two-', false), masked(0, 'end')];
+  const injected = masked(1, 'INJ');
+
+  function injectMidMessage(split: (bytes: Uint8Array) => Uint8Array[]) {
+    const connection = open();
+    const events: InspectorEvent[] = [];
+    const forwarded: Uint8Array[] = [];
+    const take = (out: { events: InspectorEvent[]; forward: Uint8Array[] }) => {
+      events.push(...out.events);
+      forwarded.push(...out.forward.map((b) => Buffer.from(b)));
+    };
+    take(connection.push('client', first[0]!));
+    take(connection.inject('client', injected));
+    expect(connection.waitingInjections('client')).toBe(1);
+    for (const piece of split(Buffer.concat([first[1]!, first[2]!, ...second]))) take(connection.push('client', piece));
+    return { events, forwarded: Buffer.concat(forwarded), waiting: connection.waitingInjections('client') };
+  }
+
+  test('an injection inside a peer\'s fragmented message waits for its end, then goes in between the messages', () => {
+    const whole = injectMidMessage((b) => [b]);
+    expect(whole.waiting).toBe(0);
+    expect(whole.forwarded.equals(Buffer.concat([...first, injected, ...second]))).toBe(true);
+    expect(whole.events.map((e) => `${e.type}${'injected' in e ? '*' : ''}${e.type === 'message' ? `:${e.text}` : ''}`)).toEqual([
+      'frame',
+      'frame',
+      'frame',
+      'message:one-end',
+      'frame*',
+      'message*:INJ',
+      'frame',
+      'frame',
+      'message:two-end',
+    ]);
+    const total = whole.forwarded.length;
+    for (let cut = 1; cut < total; cut++) {
+      const split = injectMidMessage((b) => (cut < b.length ? [b.subarray(0, cut), b.subarray(cut)] : [b]));
+      expect(split.forwarded.equals(whole.forwarded)).toBe(true);
+      expect(split.events).toEqual(whole.events);
+    }
+  });
+
+  test('injections queue in order; past the bound they are refused; a lost framing refuses them', () => {
+    const connection = open();
+    connection.push('client', first[0]!);
+    connection.inject('client', masked(1, 'a'));
+    connection.inject('client', masked(1, 'b'));
+    const big = new Uint8Array(MAX_WAITING_INJECTIONS);
+    expect(connection.injectRefusal('client', big.length)).toMatch(/already wait/);
+    expect(() => connection.inject('client', big)).toThrow(/cannot inject/);
+    const out = connection.push('client', first[2]!);
+    expect(out.events.filter((e) => e.type === 'message').map((e) => (e as { text: string }).text)).toEqual(['one-end', 'a', 'b']);
+    // A 64-bit length with its top bit set: nobody knows where the client's frames are any more.
+    connection.push('client', Buffer.from('827f8000000000000000', 'hex'));
+    expect(connection.injectRefusal('client')).toMatch(/framing .* lost/);
+    expect(connection.injectRefusal('server')).toBeNull();
   });
 });

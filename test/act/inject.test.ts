@@ -1,0 +1,221 @@
+/**
+ * Injection into live proxied connections, over loopback with independent
+ * peers: `ws` on both ends (with and without permessage-deflate), the python
+ * `websockets` client, and a raw TCP server that records the bytes a
+ * hand-built frame arrives as. Each peer's own library must accept what was
+ * injected, and the connection must go on working.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { sendToConnection, type ActTarget } from '../../src/act/api.js';
+import { startEchoServer } from '../../src/echo/echo-server.js';
+import { encodeFrame } from '../../src/inspector/frame-encoder.js';
+import type { RunningProxy } from '../../src/proxy/proxy-server.js';
+import { headEnd, onCleanup, once, startRawServer, startTestProxy, upgradeResponse, Waitable } from '../helpers/net.js';
+
+/** Everything a `ws` endpoint received. */
+class Received extends Waitable {
+  readonly messages: Array<{ data: Buffer; isBinary: boolean }> = [];
+  readonly pings: Buffer[] = [];
+  readonly pongs: Buffer[] = [];
+  close: { code: number; reason: string } | null = null;
+  errors: Error[] = [];
+
+  constructor(ws: WebSocket) {
+    super();
+    ws.on('message', (data: Buffer, isBinary) => this.add(() => this.messages.push({ data, isBinary })));
+    ws.on('ping', (data: Buffer) => this.add(() => this.pings.push(data)));
+    ws.on('pong', (data: Buffer) => this.add(() => this.pongs.push(data)));
+    ws.on('close', (code, reason) => this.add(() => (this.close = { code, reason: reason.toString() })));
+    ws.on('error', (err) => this.add(() => this.errors.push(err)));
+  }
+
+  private add(record: () => unknown): void {
+    record();
+    this.notify();
+  }
+
+  texts(): string[] {
+    return this.messages.map((m) => (m.isBinary ? `bin:${m.data.toString('hex')}` : m.data.toString()));
+  }
+}
+
+interface Pair {
+  proxy: RunningProxy;
+  client: WebSocket;
+  server: WebSocket;
+  atClient: Received;
+  atServer: Received;
+  target: ActTarget;
+  log: Awaited<ReturnType<typeof startTestProxy>>['log'];
+}
+
+/** A `ws` server behind the proxy and a `ws` client in front of it, connected. */
+async function pair(deflate: boolean): Promise<Pair> {
+  const perMessageDeflate = deflate ? { threshold: 0 } : false;
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate });
+  await once(wss, 'listening');
+  onCleanup(() => new Promise((r) => wss.close(r)));
+  const port = (wss.address() as { port: number }).port;
+  const { proxy, log } = await startTestProxy(`ws://127.0.0.1:${port}/`);
+  const serverSide = once<WebSocket>(wss, 'connection');
+  const client = new WebSocket(proxy.url, { perMessageDeflate });
+  onCleanup(() => client.terminate());
+  const atClient = new Received(client);
+  await once(client, 'open');
+  const server = await serverSide;
+  const atServer = new Received(server);
+  expect(client.extensions).toBe(deflate ? 'permessage-deflate' : '');
+  const target: ActTarget = { inject: (conn, from, frame) => proxy.inject(conn, from, frame), known: () => false };
+  return { proxy, client, server, atClient, atServer, target, log };
+}
+
+function send(target: ActTarget, body: object, conn = '1') {
+  const answer = sendToConnection(target, conn, body);
+  expect(answer, JSON.stringify(answer.body)).toMatchObject({ status: 202 });
+}
+
+describe.each([false, true])('ws ⇄ proxy ⇄ ws (permessage-deflate %s)', (deflate) => {
+  test('text, binary, ping, pong and close injected toward each side arrive, and the peers go on', async () => {
+    const { client, server, atClient, atServer, target, log } = await pair(deflate);
+    // Compressed traffic before the injections (with deflate), so the inflate windows hold something.
+    client.send('before from client '.repeat(20));
+    server.send('before from server '.repeat(20));
+    await atServer.until(() => atServer.messages.length === 1, 'the first client message');
+    await atClient.until(() => atClient.messages.length === 1, 'the first server message');
+
+    send(target, { to: 'server', type: 'text', text: 'injected → server' });
+    send(target, { to: 'client', type: 'text', text: 'injected → client' });
+    send(target, { to: 'server', type: 'binary', base64: Buffer.from([0, 1, 254, 255]).toString('base64') });
+    send(target, { to: 'client', type: 'binary', base64: Buffer.from([9, 8, 7]).toString('base64') });
+    send(target, { to: 'server', type: 'ping', text: 'ping-s' });
+    send(target, { to: 'client', type: 'ping', text: 'ping-c' });
+    send(target, { to: 'server', type: 'pong', text: 'pong-s' });
+    send(target, { to: 'client', type: 'pong', text: 'pong-c' });
+    // After them, compressed traffic again: both inflate contexts must still be right.
+    client.send('after from client '.repeat(20));
+    server.send('after from server '.repeat(20));
+
+    // Each peer also gets the other's answer to the ping injected toward it.
+    await atServer.until(() => atServer.messages.length === 4 && atServer.pongs.length === 2, 'everything at the server');
+    await atClient.until(() => atClient.messages.length === 4 && atClient.pongs.length === 2, 'everything at the client');
+    expect(atServer.texts()).toEqual(['before from client '.repeat(20), 'injected → server', 'bin:0001feff', 'after from client '.repeat(20)]);
+    expect(atClient.texts()).toEqual(['before from server '.repeat(20), 'injected → client', 'bin:090807', 'after from server '.repeat(20)]);
+    expect(atServer.pings.map(String)).toEqual(['ping-s']);
+    expect(atServer.pongs.map(String).sort()).toEqual(['ping-c', 'pong-s']);
+    expect(atClient.pings.map(String)).toEqual(['ping-c']);
+    expect(atClient.pongs.map(String).sort()).toEqual(['ping-s', 'pong-c']);
+
+    send(target, { to: 'server', type: 'close', code: 4001, reason: 'bye from wsinspect' });
+    await atServer.until(() => atServer.close !== null, 'the close at the server');
+    expect(atServer.close).toEqual({ code: 4001, reason: 'bye from wsinspect' });
+    await atClient.until(() => atClient.close !== null, 'the close at the client');
+    expect(atClient.close?.code).toBe(4001); // the server's answering close, passed on
+    expect([...atClient.errors, ...atServer.errors]).toEqual([]);
+
+    const injectedFrames = log.of('frame', 1).filter((e) => e.injected);
+    expect(injectedFrames).toHaveLength(9);
+    for (const frame of injectedFrames) {
+      expect(frame.rsv1).toBe(false); // uncompressed, even on a deflate connection
+      expect(frame.masked).toBe(frame.from === 'client'); // toward the server masked, toward the client not
+    }
+    const injectedMessages = log.of('message', 1).filter((e) => e.injected);
+    expect(injectedMessages.map((m) => m.text ?? m.base64)).toEqual(['injected → server', 'injected → client', 'AAH+/w==', 'CQgH']);
+    expect(log.of('violation', 1)).toEqual([]);
+    // The peers' own frames are not marked.
+    expect(log.of('message', 1).filter((e) => !e.injected)).toHaveLength(4);
+  });
+
+  test('an injection toward the server waits while the client is inside a fragmented message', async () => {
+    const { client, atServer, target, log } = await pair(deflate);
+    client.send('part one, ', { fin: false });
+    await log.next('frame', (e) => e.from === 'client' && !e.fin);
+    send(target, { to: 'server', type: 'text', text: 'waited' });
+    // Not yet: it would land inside the client's message.
+    expect(log.of('message', 1).filter((e) => e.injected)).toEqual([]);
+    client.send('part two', { fin: true });
+    await atServer.until(() => atServer.messages.length === 2, 'both messages');
+    expect(atServer.texts()).toEqual(['part one, part two', 'waited']);
+  });
+});
+
+test('the API answers 404 for no such connection, 409 when it is over, 400 for a bad body', async () => {
+  const { client, target, log } = await pair(false);
+  expect(sendToConnection(target, '7', { to: 'server', type: 'text', text: 'x' })).toMatchObject({ status: 404 });
+  expect(sendToConnection(target, 'abc', { to: 'server', type: 'text', text: 'x' })).toMatchObject({ status: 404 });
+  expect(sendToConnection(target, '1', { to: 'nowhere', type: 'text', text: 'x' })).toMatchObject({ status: 400 });
+  expect(sendToConnection(target, '1', { to: 'server', type: 'ping', text: 'x'.repeat(126) })).toMatchObject({ status: 400 });
+  client.close();
+  await log.end(1);
+  const seen: ActTarget = { ...target, known: (conn) => conn === 1 };
+  expect(sendToConnection(seen, '1', { to: 'server', type: 'text', text: 'late' })).toMatchObject({ status: 409 });
+});
+
+test('a hand-built malformed frame reaches the server byte for byte', async () => {
+  const upstream = await startRawServer((peer) => {
+    void peer.until(() => headEnd(peer.bytes()) > 0, 'the upgrade request').then(() => peer.socket.write(upgradeResponse(keyOf(peer.bytes()))));
+  });
+  const { proxy, log } = await startTestProxy(upstream.url);
+  const client = new WebSocket(proxy.url);
+  onCleanup(() => client.terminate());
+  await once(client, 'open');
+  const peer = await upstream.peer();
+  const start = headEnd(peer.bytes());
+  // RSV2+RSV3 set, reserved opcode 0x3, a 16-bit length for 5 bytes, an all-zero mask.
+  const frame = encodeFrame({ opcode: 0x3, rsv2: true, rsv3: true, payload: 'weird', lengthBits: 16, maskKey: Buffer.alloc(4) });
+  const target: ActTarget = { inject: (conn, from, bytes) => proxy.inject(conn, from, bytes), known: () => false };
+  send(target, { to: 'server', type: 'raw', base64: frame.toString('base64') });
+  await peer.until(() => peer.received >= start + frame.length, 'the raw frame');
+  expect(peer.bytes().subarray(start).equals(frame)).toBe(true);
+  const event = await log.next('frame', (e) => e.injected === true);
+  expect(event).toMatchObject({ rsv2: true, rsv3: true, opcode: 3, lengthBits: 16, maskKey: '00000000' });
+  const rules = log.of('violation', 1).map((v) => v.rule).sort();
+  expect(rules).toEqual(['length-not-minimal', 'mask-key-weak', 'reserved-bits', 'reserved-opcode']);
+});
+
+const PY_CLIENT = fileURLToPath(new URL('./py-client.py', import.meta.url));
+
+describe.each([false, true])('python websockets client (deflate %s) ⇄ proxy ⇄ uWS echo', (deflate) => {
+  test('text, binary, ping and close injected toward the client are accepted by its library', async () => {
+    const echo = await startEchoServer({ port: 0, deflate });
+    onCleanup(() => echo.close());
+    const { proxy, log } = await startTestProxy(echo.url);
+    const child = spawn('/usr/bin/python3', [PY_CLIENT, proxy.url, deflate ? 'deflate' : 'plain'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    onCleanup(() => child.kill());
+    const lines = new PyLines(child.stdout);
+    await lines.until(() => lines.seen.length > 0, 'the python client to open');
+    expect(lines.seen[0]).toEqual({ event: 'open', extensions: deflate ? ['permessage-deflate'] : [] });
+    const target: ActTarget = { inject: (conn, from, frame) => proxy.inject(conn, from, frame), known: () => false };
+    send(target, { to: 'client', type: 'text', text: 'héllo python' });
+    send(target, { to: 'client', type: 'binary', base64: 'AP8=' });
+    send(target, { to: 'client', type: 'ping', text: 'py?' });
+    // The python library answers the ping on its own: a pong with the same payload, from the client.
+    const pong = await log.next('frame', (e) => e.opcodeName === 'pong' && e.from === 'client');
+    expect(pong.payloadHex).toBe(Buffer.from('py?').toString('hex'));
+    send(target, { to: 'client', type: 'close', code: 4002, reason: 'done' });
+    await lines.until(() => lines.seen.some((l) => l.event === 'close'), 'the python client to close');
+    expect(lines.seen.slice(1)).toEqual([
+      { event: 'message', text: 'héllo python' },
+      { event: 'message', hex: '00ff' },
+      { event: 'close', code: 4002, reason: 'done' },
+    ]);
+  });
+});
+
+class PyLines extends Waitable {
+  readonly seen: Array<Record<string, unknown>> = [];
+  constructor(stream: NodeJS.ReadableStream) {
+    super();
+    createInterface({ input: stream }).on('line', (line) => {
+      this.seen.push(JSON.parse(line) as Record<string, unknown>);
+      this.notify();
+    });
+  }
+}
+
+function keyOf(head: Buffer): string {
+  return /sec-websocket-key:\s*(\S+)/i.exec(head.toString('latin1'))![1]!;
+}
