@@ -15,9 +15,10 @@ import * as echo from './echo.js';
 import * as handshake from './handshake.js';
 import * as connect from './connect.js';
 import * as read from './read.js';
+import * as send from './send.js';
 
 /** Each command module adds itself to the program; its action sets process.exitCode. */
-const commands = [proxy, echo, accept, key, decode, handshake, connect, read];
+const commands = [proxy, echo, accept, key, decode, handshake, connect, read, send];
 
 function buildProgram(): Command {
   const program = new Command('wsinspect')

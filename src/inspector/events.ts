@@ -147,6 +147,24 @@ export interface ConnectionEndEvent {
   endedByProxy?: string;
 }
 
+/** Contract: a data message was intercepted (held before forwarding, see --intercept). */
+export interface HeldEvent {
+  type: 'held';
+  id: number;
+  from: Side;
+  kind: 'text' | 'binary';
+  size: number;
+}
+
+export type ReleaseAction = 'forward' | 'edit' | 'drop' | 'timeout';
+
+/** Contract: a held message was let go: forwarded as it was, edited, dropped, or forwarded at its timeout. */
+export interface ReleasedEvent {
+  type: 'released';
+  id: number;
+  action: ReleaseAction;
+}
+
 export type InspectorEvent =
   | ConnectionEvent
   | HandshakeRequestEvent
@@ -157,6 +175,8 @@ export type InspectorEvent =
   | HttpEvent
   | UndecodableEvent
   | ErrorEvent
+  | HeldEvent
+  | ReleasedEvent
   | ConnectionEndEvent;
 
 /** An event as it leaves the process: stamped with its connection and time. */

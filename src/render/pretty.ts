@@ -10,6 +10,7 @@ import type { MessageEvent, ViolationEvent, WireEvent } from '../inspector/event
 import { PERMESSAGE_DEFLATE } from '../inspector/extensions.js';
 import { OpenMessages, frameLine, messageLine } from './pretty-frame.js';
 import { handshakeLines, type HandshakeEvent } from './pretty-handshake.js';
+import { heldLines, injectedLines, releasedLines } from './pretty-act.js';
 import {
   connectionLine,
   errorLines,
@@ -92,7 +93,8 @@ class PrettySink implements EventSink {
       case 'frame': {
         const state = this.state(event.conn);
         state.tally.websocket = true;
-        return [frameLine(event, state.open.enter(event, state.rsv1IsDeflate), layout)];
+        const line = frameLine(event, state.open.enter(event, state.rsv1IsDeflate), layout);
+        return event.injected ? [line, ...injectedLines(event.conn, layout)] : [line];
       }
       case 'message': {
         this.tally(event);
@@ -107,6 +109,10 @@ class PrettySink implements EventSink {
         return undecodableLines(event, layout);
       case 'error':
         return errorLines(event, layout);
+      case 'held':
+        return heldLines(event, layout);
+      case 'released':
+        return releasedLines(event, layout);
       case 'connection-end':
         return summaryLines(event, this.state(event.conn).tally, layout);
     }
