@@ -9,9 +9,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Side } from '../inspector/events.js';
 import { MAX_SEND_BYTES, frameFor, parseSendRequest, senderFor } from './send-request.js';
 
-/** Where the inspector listens unless --ui says otherwise (contract). */
-export const DEFAULT_INSPECTOR = '127.0.0.1:8081';
-
 /** What the routes act on: the running proxy. */
 export interface ActTarget {
   /** See RunningProxy.inject: null when on its way, 'unknown' when no such connection is open, else why not. */

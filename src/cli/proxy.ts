@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { startEchoServer, type EchoServer } from '../echo/echo-server.js';
-import { startProxy } from '../proxy/proxy-server.js';
+import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
+import type { ActTarget } from '../act/api.js';
 import { parseEndpoint, type Endpoint } from '../net/endpoint.js';
 import { createNdjsonSink } from '../render/ndjson.js';
 import { createPrettySink } from '../render/pretty.js';
@@ -92,7 +93,13 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
   if (options.har) sinks.push(createHarSink(options.har));
   const store = uiAt ? new EventStore(keepBytes) : null;
   const sink = fanOut(...sinks);
-  const inspector = uiAt ? await startUi(uiAt, store!, echo) : null;
+  // The inspector starts first (its port is checked before the proxy's); its acting routes reach the proxy once it runs.
+  let running: RunningProxy | null = null;
+  const act: ActTarget = {
+    inject: (conn, from, frame) => (running ? running.inject(conn, from, frame) : 'unknown'),
+    known: (conn) => store?.has(conn) ?? false,
+  };
+  const inspector = uiAt ? await startUi(uiAt, store!, echo, act) : null;
 
   const proxy = await startProxy({
     ...listen,
@@ -116,6 +123,7 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
     throw new UsageError(err.message + hint);
   });
 
+  running = proxy;
   const banner = bannerLines(proxy.url, upstream, echo !== null, inspector?.url ?? null);
   (options.json ? process.stderr : process.stdout).write(banner);
 
@@ -127,9 +135,9 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
 }
 
 /** The inspector's server; a taken port is a usage error naming --ui (exit 2). */
-async function startUi(at: { host: string; port: number }, store: EventStore, echo: EchoServer | null): Promise<InspectorServer> {
+async function startUi(at: { host: string; port: number }, store: EventStore, echo: EchoServer | null, act: ActTarget): Promise<InspectorServer> {
   try {
-    return await startInspectorServer({ ...at, store });
+    return await startInspectorServer({ ...at, store, act });
   } catch (err) {
     await echo?.close();
     throw new UsageError((err as Error).message);

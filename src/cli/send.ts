@@ -6,7 +6,7 @@
  * reached), 2 on a usage error.
  */
 import type { Command } from 'commander';
-import { DEFAULT_INSPECTOR } from '../act/api.js';
+import { DEFAULT_UI } from '../ui/server.js';
 import { escapeForTerminal } from '../render/escape.js';
 import { CheckFailed, UsageError } from './errors.js';
 import { parseHex } from './input.js';
@@ -49,7 +49,7 @@ export function register(program: Command): void {
     .description('inject a frame into a live proxied connection, or release an intercepted message (through the inspector API)')
     .argument('[conn]', 'the connection number (as the proxy shows it)')
     .argument('[args...]', 'TEXT to send; with --close: [CODE [REASON]]')
-    .option('--ui <host:port>', 'the running proxy\'s inspector', DEFAULT_INSPECTOR)
+    .option('--ui <host:port>', 'the running proxy\'s inspector', DEFAULT_UI)
     .option('--to <side>', 'server or client', 'server')
     .option('--binary <hex>', 'a binary message of these bytes')
     .option('--ping [text]', 'a ping, with TEXT as its payload')

@@ -13,6 +13,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { formatAddress } from '../net/endpoint.js';
 import { sendError, serveApi } from './api-routes.js';
+import { serveActApi, type ActTarget } from '../act/api.js';
 import type { EventStore } from './event-store.js';
 import { createGuard, tokenFor, type Guard, type Verdict } from './guard.js';
 import { LiveFeed } from './live-feed.js';
@@ -39,6 +40,8 @@ export interface InspectorServerOptions {
   uiDir?: string;
   /** Force a token (tests); by default one is made only for a non-loopback address. */
   token?: string | null;
+  /** The running proxy, for the routes that act on the traffic (send, intercept); none when reading a capture. */
+  act?: ActTarget;
 }
 
 export interface InspectorServer {
@@ -77,6 +80,7 @@ export function startInspectorServer(options: InspectorServerOptions): Promise<I
     if (verdict.setCookie) res.setHeader('set-cookie', verdict.setCookie);
     const { pathname } = url;
     if (pathname.startsWith('/api/')) {
+      if (options.act && (await serveActApi(options.act, req, res, pathname))) return;
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, `${req.method} is not supported on ${pathname}`);
       if (pathname === '/api/events') return sendError(res, 426, 'GET /api/events is a WebSocket: connect with an Upgrade request');
       if (!(await serveApi(options.store, pathname, url, res))) sendError(res, 404, `no such route: ${pathname}`);

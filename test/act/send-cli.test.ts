@@ -4,13 +4,12 @@
  * peer, refusals exit 1 with the inspector's reason, usage errors exit 2.
  */
 import { execFile } from 'node:child_process';
-import http from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
-import { serveActApi } from '../../src/act/api.js';
+import WebSocket from 'ws';
 import { buildApiCall } from '../../src/cli/send.js';
-import { closedPort, onCleanup, once, startTestProxy } from '../helpers/net.js';
+import { proxyUrl, run, until } from '../helpers/cli.js';
+import { closedPort, onCleanup, once } from '../helpers/net.js';
 
 const MAIN = join(import.meta.dirname, '../../dist/cli/main.js');
 
@@ -59,29 +58,21 @@ describe('send arguments → API call', () => {
   });
 });
 
-describe('wsinspect send (CLI) against a live proxy', () => {
-  test('the frame reaches the server; refusals exit 1 with the reason; usage errors exit 2', async () => {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await once(wss, 'listening');
-    onCleanup(() => new Promise((r) => wss.close(r)));
-    const received: string[] = [];
-    wss.on('connection', (ws) => ws.on('message', (data) => received.push(String(data))));
-    const { proxy } = await startTestProxy(`ws://127.0.0.1:${(wss.address() as { port: number }).port}/`);
-    const api = http.createServer((req, res) => {
-      void serveActApi({ inject: proxy.inject, known: () => false }, req, res, new URL(req.url!, 'http://x').pathname);
-    });
-    api.listen(0, '127.0.0.1');
-    await once(api, 'listening');
-    onCleanup(() => new Promise((r) => api.close(r)));
-    const ui = `127.0.0.1:${(api.address() as { port: number }).port}`;
-    const client = new WebSocket(proxy.url);
+describe('wsinspect send (CLI) against a running wsinspect proxy', () => {
+  test('the frame reaches the client; refusals exit 1 with the reason; usage errors exit 2', async () => {
+    const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--ui', '127.0.0.1:0', '--json']);
+    const url = await until(() => proxyUrl(proxy.stderr()), 'the banner');
+    const ui = await until(() => /inspector: http:\/\/(\S+?)\//.exec(proxy.stderr())?.[1], 'the inspector URL');
+    const client = new WebSocket(url);
     onCleanup(() => client.terminate());
     await once(client, 'open');
+    const received = once<Buffer>(client, 'message');
 
-    const sent = await wsinspect(['send', '--ui', ui, '1', 'from the command line']);
-    expect(sent).toMatchObject({ code: 0, stdout: 'sent: text message (21 bytes) toward the server of connection 1\n' });
-    await new Promise<void>((resolve) => (received.length ? resolve() : wss.clients.forEach((ws) => ws.once('message', () => resolve()))));
-    expect(received).toEqual(['from the command line']);
+    const sent = await wsinspect(['send', '--ui', ui, '1', '--to', 'client', 'from the command line']);
+    expect(sent).toMatchObject({ code: 0, stdout: 'sent: text message (21 bytes) toward the client of connection 1\n' });
+    expect(String(await received)).toBe('from the command line');
+    const event = await until(() => proxy.stdout().split('\n').find((line) => line.includes('"injected":true') && line.includes('"message"')), 'the injected message event');
+    expect(JSON.parse(event)).toMatchObject({ type: 'message', conn: 1, from: 'server', text: 'from the command line', injected: true });
 
     const refused = await wsinspect(['send', '--ui', ui, '9', 'nobody']);
     expect(refused).toMatchObject({ code: 1, stderr: 'wsinspect: the inspector refused (404): no connection 9\n' });

@@ -32,7 +32,8 @@ export async function startInspected(options: { keep?: number; host?: string; to
     },
   });
   onCleanup(() => proxy.close());
-  const inspector = await startInspectorServer({ host: options.host ?? '127.0.0.1', port: 0, store, token: options.token, uiDir: options.uiDir });
+  const act = { inject: proxy.inject, known: (conn: number) => store.has(conn) };
+  const inspector = await startInspectorServer({ host: options.host ?? '127.0.0.1', port: 0, store, token: options.token, uiDir: options.uiDir, act });
   onCleanup(() => inspector.close());
   return { proxy, store, inspector, log };
 }
@@ -56,7 +57,7 @@ export interface Reply {
 }
 
 /** A raw HTTP request to the inspector (so the Host, Origin and Cookie headers are exactly as given). */
-export function request(inspector: InspectorServer, path: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+export function request(inspector: InspectorServer, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       { host: '127.0.0.1', port: inspector.port, path, method: options.method ?? 'GET', headers: { host: `127.0.0.1:${inspector.port}`, ...options.headers } },
@@ -68,7 +69,7 @@ export function request(inspector: InspectorServer, path: string, options: { met
       },
     );
     req.on('error', reject);
-    req.end();
+    req.end(options.body);
   });
 }
 

@@ -1,0 +1,45 @@
+/**
+ * The acting routes behind the inspector's own guard: a foreign Origin or
+ * Host is refused before anything reaches the traffic, the page's own Origin
+ * and scripts without one get through.
+ */
+import { describe, expect, test } from 'vitest';
+import { WebSocket } from 'ws';
+import { onCleanup, once } from '../helpers/net.js';
+import { request, startInspected } from '../ui/support.js';
+
+describe('POST /api/connections/:conn/send through the inspector server', () => {
+  test('403 for a foreign Origin, 421 for a foreign Host (nothing sent); 202 from the page or a script', async () => {
+    const { proxy, inspector, log } = await startInspected();
+    const ws = new WebSocket(proxy.url, { perMessageDeflate: false });
+    onCleanup(() => ws.terminate());
+    await once(ws, 'open');
+    const received: string[] = [];
+    ws.on('message', (data) => received.push(String(data)));
+    const post = (headers: Record<string, string>, text: string) =>
+      request(inspector, '/api/connections/1/send', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ to: 'client', type: 'text', text }),
+      });
+
+    for (const origin of ['http://evil.example', `http://127.0.0.1:${inspector.port + 1}`, 'null']) {
+      const refused = await post({ origin }, 'from evil');
+      expect(refused.status, origin).toBe(403);
+    }
+    expect((await post({ host: 'evil.example' }, 'rebound')).status).toBe(421);
+    expect((await post({ origin: `http://127.0.0.1:${inspector.port}` }, 'from the page')).status).toBe(202);
+    expect((await post({}, 'from a script')).status).toBe(202);
+    await new Promise<void>((resolve) => (received.length === 2 ? resolve() : ws.on('message', () => received.length === 2 && resolve())));
+    expect(received).toEqual(['from the page', 'from a script']);
+    expect(log.of('message').filter((m) => m.injected).map((m) => m.text)).toEqual(['from the page', 'from a script']);
+
+    expect((await request(inspector, '/api/connections/1/send', { method: 'POST', body: '{not json' })).status).toBe(400);
+    expect((await request(inspector, '/api/connections/1/send')).status).toBe(405);
+    expect((await request(inspector, '/api/connections/99/send', { method: 'POST', body: '{"to":"server","type":"ping"}' })).status).toBe(404);
+    ws.close();
+    await log.end(1);
+    const late = await request(inspector, '/api/connections/1/send', { method: 'POST', body: '{"to":"server","type":"ping"}' });
+    expect(late.status).toBe(409);
+  });
+});
