@@ -39,7 +39,7 @@ export async function proxySection({ quick, pin, log }) {
   const haveMitm = mitmAvailable();
   const started = [];
   try {
-    for (const kind of ['plain', 'json', 'pretty', ...(haveMitm ? ['mitm'] : [])]) {
+    for (const kind of ['plain', 'json', 'pretty', 'ui', ...(haveMitm ? ['mitm'] : [])]) {
       relays[kind] = await startRelay(kind, echo.port, { cpus: relayCpu });
       started.push(relays[kind]);
     }
@@ -100,6 +100,8 @@ export async function proxySection({ quick, pin, log }) {
         p50DeltaVsPlain: medDiff(kind, 'plain', 'p50'),
       };
     }
+    const uiVsJson = medRatio('ui', 'json', 'smallPerSec');
+    const uiCpuVsJson = medRatio('ui', 'json', 'smallCpuPerMsg');
     const jsonVsMitm = haveMitm ? medRatio('json', 'mitm', 'smallPerSec') : NaN;
     const jsonVsMitmCpu = haveMitm ? medRatio('mitm', 'json', 'smallCpuPerMsg') : NaN;
 
@@ -129,6 +131,7 @@ export async function proxySection({ quick, pin, log }) {
         `CPU = relay process utime+stime per message crossing it (each echo crosses twice) / per MB crossing it. ` +
         (pin ? 'Throughput: relay pinned to CPU 1, echo server + load generator on CPU 0; latency: all on CPU 0 (the relay\'s post-forward work counts in full).' : 'No CPU pinning.'),
     );
+    text += `\n(f) vs (c) on 64 B messages: ${ratioStr(uiVsJson)} the throughput with the inspector's live feed followed (CPU/msg ${ratioStr(uiCpuVsJson)})`;
     if (haveMitm) text += `\n(c) vs (e) on 64 B messages: ${ratioStr(jsonVsMitm)} the throughput, ${ratioStr(jsonVsMitmCpu)} less CPU per message`;
 
     const c = summary.json;
@@ -138,9 +141,10 @@ export async function proxySection({ quick, pin, log }) {
       haveMitm
         ? target('proxy', '(c) json vs (e) mitmdump, 64 B messages: >= 10x', ratioStr(jsonVsMitm), jsonVsMitm >= 10, `CPU/msg: mitm ${ratioStr(jsonVsMitmCpu)} of (c)`)
         : target('proxy', '(c) json vs (e) mitmdump, 64 B messages: >= 10x', 'mitmproxy missing', false),
+      target('proxy', '(f) inspector followed vs (c) --no-ui, 64 B messages: >= 0.8x', ratioStr(uiVsJson), uiVsJson >= 0.8, `CPU/msg ${ratioStr(uiCpuVsJson)} of (c)`),
       target('proxy', '(c) p50 latency within 20 µs of (b)', `${c.p50DeltaVsPlain >= 0 ? '+' : ''}${fmt(c.p50DeltaVsPlain)} µs`, c.p50DeltaVsPlain <= 20, `p50 ${fmt(c.p50Micros)} vs ${fmt(summary.plain.p50Micros)} µs`),
     ];
-    return { result: { rounds, scenarios: cfg, pinned: pin, mitmproxy: haveMitm, summary, jsonVsMitm, jsonVsMitmCpu, perRound }, text, targets };
+    return { result: { rounds, scenarios: cfg, pinned: pin, mitmproxy: haveMitm, summary, uiVsJson, uiCpuVsJson, jsonVsMitm, jsonVsMitmCpu, perRound }, text, targets };
   } finally {
     for (const r of started) await r.stop();
     await load.stop();

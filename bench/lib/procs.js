@@ -22,6 +22,7 @@ export const RELAYS = {
   json: '(c) wsinspect --json',
   pretty: '(d) wsinspect pretty',
   mitm: '(e) mitmdump',
+  ui: '(f) --json, inspector followed',
 };
 
 export function mitmAvailable() {
@@ -30,20 +31,30 @@ export function mitmAvailable() {
 
 /**
  * Starts a relay in front of 127.0.0.1:upstreamPort.
- * kind: 'plain' | 'json' | 'pretty' | 'mitm'. stdout: 'devnull' normally, 'pipe' to read the events.
+ * kind: 'plain' | 'json' | 'pretty' | 'mitm' | 'ui' ('json' with the web inspector on and a
+ * follower on its live WebSocket, like an open page). stdout: 'devnull' normally, 'pipe' to read the events.
  */
 export async function startRelay(kind, upstreamPort, { cpus = null, nofile = null, stdout = 'devnull', nodeArgs = [] } = {}) {
   const port = await freePort();
+  let uiPort = null;
   let argv;
   if (kind === 'plain') argv = [process.execPath, ...nodeArgs, path.join(BENCH_DIR, 'children/relay.js'), String(port), String(upstreamPort)];
-  else if (kind === 'json' || kind === 'pretty') {
+  else if (kind === 'json' || kind === 'pretty' || kind === 'ui') {
     argv = [process.execPath, ...nodeArgs, CLI, 'proxy', '--listen', `127.0.0.1:${port}`, '--upstream', `ws://127.0.0.1:${upstreamPort}/`];
-    argv.push(kind === 'json' ? '--json' : '--no-color', '--no-ui');
+    argv.push(kind === 'pretty' ? '--no-color' : '--json');
+    argv.push(...(kind === 'ui' ? ['--ui', `127.0.0.1:${uiPort = await freePort()}`] : ['--no-ui']));
   } else if (kind === 'mitm') {
     argv = ['mitmdump', '--mode', `reverse:http://127.0.0.1:${upstreamPort}`, '--listen-host', '127.0.0.1', '-p', String(port), '-q'];
   } else throw new Error(`unknown relay ${kind}`);
   const child = spawnChild(argv, { stdout: kind === 'plain' ? 'pipe' : stdout, cpus, nofile });
   if (kind === 'plain') await firstJsonLine(child);
   else await waitForPort(port, 30_000, child);
-  return { kind, child, pid: child.pid, port, url: `ws://127.0.0.1:${port}/`, stop: () => stopChild(child, 'SIGTERM', 10_000) };
+  // The follower shares CPU 0 with the load generator (where a browser would not be, but it only counts).
+  const follower = uiPort === null ? null : spawnChild([process.execPath, path.join(BENCH_DIR, 'children/follower.js'), `ws://127.0.0.1:${uiPort}/api/events`], { stdout: 'pipe', cpus: cpus === null ? null : 0 });
+  if (follower) await firstJsonLine(follower);
+  const stop = async () => {
+    await stopChild(follower);
+    await stopChild(child, 'SIGTERM', 10_000);
+  };
+  return { kind, child, pid: child.pid, port, url: `ws://127.0.0.1:${port}/`, stop };
 }

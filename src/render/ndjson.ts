@@ -8,8 +8,8 @@
  * syscall each on a pipe, and measured 2-2.5x slower (400k events: 1.2 s
  * against 0.5 s into a pipe).
  */
-import type { WireEvent } from '../inspector/events.js';
 import type { EventSink, TextOut } from './sink.js';
+import { eventJson } from './event-json.js';
 
 /** A tick's lines are written at once, or sooner past this many characters, so one burst can't pile up memory. */
 const BATCH_CHARS = 64 * 1024;
@@ -30,7 +30,7 @@ export function createNdjsonSink(out: TextOut): EventSink {
 
   return {
     write(event) {
-      batch += `${toJson(event)}\n`;
+      batch += `${eventJson(event)}\n`;
       if (batch.length >= BATCH_CHARS) flush();
       else timer ??= setImmediate(flush);
     },
@@ -38,16 +38,4 @@ export function createNdjsonSink(out: TextOut): EventSink {
       flush();
     },
   };
-}
-
-/**
- * JSON.stringify scans every string for characters to escape: for a message's
- * 64 KiB base64 preview (87 KB) that took ~140 µs, most of the proxy's cost per
- * 1 MiB message. Base64 never needs escaping, so it is spliced in whole (~1 µs).
- */
-function toJson(event: WireEvent): string {
-  if (event.type !== 'message' || event.base64 === undefined || event.base64.length < 1024) return JSON.stringify(event);
-  const { base64 } = event;
-  // A message event has no other field that could hold this text (binary messages carry no `text`).
-  return JSON.stringify({ ...event, base64: '' }).replace('"base64":""', () => `"base64":"${base64}"`);
 }

@@ -33,7 +33,7 @@ export async function serveApi(store: EventStore, pathname: string, url: URL, re
     const conn = connNumber(eventsOf[1]!);
     if (conn === null) sendError(res, 400, `"${eventsOf[1]}" is not a connection number`);
     else if (!store.has(conn)) sendError(res, 404, `no connection ${conn} (it may have been dropped to stay within --keep)`);
-    else await sendNdjson(res, store.events(conn));
+    else await sendNdjson(res, store.jsonOf(conn));
     return true;
   }
   const exported = /^\/api\/export\.(har|ndjson|pcapng)$/.exec(pathname);
@@ -56,17 +56,17 @@ async function serveExport(store: EventStore, format: string, url: URL, res: Ser
   }
   const name = conn === undefined ? `wsinspect.${format}` : `wsinspect-conn-${conn}.${format}`;
   const disposition = { 'content-disposition': `attachment; filename="${name}"` };
-  const events = store.events(conn);
-  if (format === 'har') return sendJson(res, 200, harOf(events), disposition);
-  await sendNdjson(res, events, disposition);
+  const texts = store.jsonOf(conn);
+  if (format === 'har') return sendJson(res, 200, harOf(texts.map((text) => JSON.parse(text) as WireEvent)), disposition);
+  await sendNdjson(res, texts, disposition);
 }
 
 /** NDJSON in ~64 KiB writes, waiting for the socket to drain between them (a kept history can be large). */
-async function sendNdjson(res: ServerResponse, events: WireEvent[], headers: Record<string, string> = {}): Promise<void> {
+async function sendNdjson(res: ServerResponse, texts: string[], headers: Record<string, string> = {}): Promise<void> {
   res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', ...headers });
   let chunk = '';
-  for (const event of events) {
-    chunk += `${JSON.stringify(event)}\n`;
+  for (const text of texts) {
+    chunk += `${text}\n`;
     if (chunk.length < 64 * 1024) continue;
     const more = res.write(chunk);
     chunk = '';

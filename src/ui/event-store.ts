@@ -1,21 +1,34 @@
 /**
  * The inspector's history: every event of the process in arrival order, each
  * with a sequence number (the live feed's cursor), and a summary per
- * connection. Bounded by `--keep`: past it, the oldest closed connections are
+ * connection. Events are kept as their JSON text (what every reader sends
+ * on: the live feed, NDJSON, exports), serialized once and shared with the
+ * NDJSON output, so the size kept is exactly the text's length. Bounded by `--keep`: past it, the oldest closed connections are
  * dropped (down to 90% of the budget, so the compaction that costs is rare),
  * and an `evicted` event says so (the last KEPT_NOTICES of them stay in the log). Should open connections alone exceed the
  * budget, their oldest frames, messages and violations go too (their
  * connection and handshake events stay).
  *
- * add() is on the relay's path: a few field writes and an array push.
+ * add() is on the relay's path: a few field writes, array pushes, and the
+ * event's JSON (free when --json already made it).
  */
 import type { WireEvent } from '../inspector/events.js';
-import type { EvictedEvent, LiveEvent } from './live-events.js';
+import { eventJson } from '../render/event-json.js';
+import type { EvictedEvent } from './live-events.js';
 import { newSummary, updateSummary, type ConnectionSummary } from './summary.js';
 
 export const DEFAULT_KEEP_BYTES = 256 * 1024 * 1024;
 /** `evicted` events kept in the log, so a page that lags behind still learns of the evictions it missed. */
 const KEPT_NOTICES = 64;
+
+/** What eviction needs to know of an entry without parsing it. */
+const enum Kind {
+  /** connection, handshake, http, error, connection-end...: kept while the connection is */
+  Context,
+  /** frame, message, violation: what goes first when open connections alone exceed the budget */
+  Traffic,
+  Evicted,
+}
 
 interface ConnRecord {
   summary: ConnectionSummary;
@@ -32,11 +45,13 @@ export interface StoreStats {
 }
 
 export class EventStore {
-  private log: LiveEvent[] = [];
+  private texts: string[] = [];
+  private conns: number[] = [];
+  private kinds: Kind[] = [];
   private seqs: number[] = [];
   private nextSeq = 0;
   private bytes = 0;
-  private readonly conns = new Map<number, ConnRecord>();
+  private readonly records = new Map<number, ConnRecord>();
   private droppedConnections = 0;
   private droppedEvents = 0;
   private notices = 0;
@@ -48,16 +63,17 @@ export class EventStore {
   }
 
   add(event: WireEvent): void {
-    let record = this.conns.get(event.conn);
+    let record = this.records.get(event.conn);
     if (!record) {
       record = { summary: newSummary(event.conn, event.ts), bytes: 0 };
-      this.conns.set(event.conn, record);
+      this.records.set(event.conn, record);
     }
     updateSummary(record.summary, event);
-    const size = approxSize(event);
-    record.bytes += size;
-    this.bytes += size;
-    this.append(event);
+    const text = eventJson(event);
+    record.bytes += text.length;
+    this.bytes += text.length;
+    const traffic = event.type === 'frame' || event.type === 'message' || event.type === 'violation';
+    this.append(text, event.conn, traffic ? Kind.Traffic : Kind.Context);
     if (this.bytes > this.evictAbove) this.evict();
   }
 
@@ -67,82 +83,87 @@ export class EventStore {
   }
 
   /**
-   * Visits the kept events from sequence number `from` on, in order, while
-   * `visit` returns true; returns the sequence number to continue from.
+   * Visits the JSON text of the kept events from sequence number `from` on,
+   * in order, while `visit` returns true; returns the sequence number to continue from.
    */
-  visitSince(from: number, visit: (event: LiveEvent) => boolean): number {
-    let i = lowerBound(this.seqs, from);
-    for (; i < this.log.length; i++) if (!visit(this.log[i]!)) return this.seqs[i]!;
+  visitSince(from: number, visit: (json: string) => boolean): number {
+    for (let i = lowerBound(this.seqs, from); i < this.texts.length; i++) if (!visit(this.texts[i]!)) return this.seqs[i]!;
     return this.nextSeq;
   }
 
-  /** Kept events of one connection, or of all (without the store's own `evicted` events). */
-  events(conn?: number): WireEvent[] {
-    const events: WireEvent[] = [];
-    for (const event of this.log) if (event.type !== 'evicted' && (conn === undefined || event.conn === conn)) events.push(event);
-    return events;
+  /** JSON text of the kept events of one connection, or of all (without the store's own `evicted` events). */
+  jsonOf(conn?: number): string[] {
+    const texts: string[] = [];
+    for (let i = 0; i < this.texts.length; i++) {
+      if (this.kinds[i] !== Kind.Evicted && (conn === undefined || this.conns[i] === conn)) texts.push(this.texts[i]!);
+    }
+    return texts;
   }
 
   summaries(): ConnectionSummary[] {
-    return [...this.conns.values()].map((record) => record.summary);
+    return [...this.records.values()].map((record) => record.summary);
   }
 
   has(conn: number): boolean {
-    return this.conns.has(conn);
+    return this.records.has(conn);
   }
 
   stats(): StoreStats {
     return {
       keepBytes: this.keepBytes,
       keptBytes: this.bytes,
-      events: this.log.length,
-      connections: this.conns.size,
+      events: this.texts.length,
+      connections: this.records.size,
       droppedConnections: this.droppedConnections,
       droppedEvents: this.droppedEvents,
     };
   }
 
-  private append(event: LiveEvent): void {
-    this.log.push(event);
+  private append(text: string, conn: number, kind: Kind): void {
+    this.texts.push(text);
+    this.conns.push(conn);
+    this.kinds.push(kind);
     this.seqs.push(this.nextSeq++);
   }
 
   private evict(): void {
     const target = this.keepBytes * 0.9;
     const gone = new Set<number>();
-    for (const [conn, record] of this.conns) {
+    for (const [conn, record] of this.records) {
       if (this.bytes <= target) break;
       if (record.summary.endedAt === null) continue;
       gone.add(conn);
       this.bytes -= record.bytes;
-      this.conns.delete(conn);
+      this.records.delete(conn);
     }
     this.droppedConnections += gone.size;
     let trimLeft = this.bytes - target;
     let noticesToDrop = Math.max(0, this.notices - (KEPT_NOTICES - 1));
     this.notices -= noticesToDrop;
-    const keep = (event: LiveEvent): boolean => {
-      if (event.type === 'evicted') return noticesToDrop-- <= 0;
-      if (gone.has(event.conn)) return false;
-      if (trimLeft > 0 && (event.type === 'frame' || event.type === 'message' || event.type === 'violation')) {
-        const size = approxSize(event);
+    const keep = (i: number): boolean => {
+      const kind = this.kinds[i]!;
+      if (kind === Kind.Evicted) return noticesToDrop-- <= 0;
+      const conn = this.conns[i]!;
+      if (gone.has(conn)) return false;
+      if (trimLeft > 0 && kind === Kind.Traffic) {
+        const size = this.texts[i]!.length;
         trimLeft -= size;
         this.bytes -= size;
-        this.conns.get(event.conn)!.bytes -= size;
+        this.records.get(conn)!.bytes -= size;
         this.droppedEvents++;
         return false;
       }
       return true;
     };
-    const log: LiveEvent[] = [];
-    const seqs: number[] = [];
-    for (let i = 0; i < this.log.length; i++) {
-      if (!keep(this.log[i]!)) continue;
-      log.push(this.log[i]!);
-      seqs.push(this.seqs[i]!);
+    const kept = { texts: [] as string[], conns: [] as number[], kinds: [] as Kind[], seqs: [] as number[] };
+    for (let i = 0; i < this.texts.length; i++) {
+      if (!keep(i)) continue;
+      kept.texts.push(this.texts[i]!);
+      kept.conns.push(this.conns[i]!);
+      kept.kinds.push(this.kinds[i]!);
+      kept.seqs.push(this.seqs[i]!);
     }
-    this.log = log;
-    this.seqs = seqs;
+    ({ texts: this.texts, conns: this.conns, kinds: this.kinds, seqs: this.seqs } = kept);
     const notice: EvictedEvent = {
       type: 'evicted',
       conn: 0,
@@ -151,7 +172,7 @@ export class EventStore {
       droppedConnections: this.droppedConnections,
       droppedEvents: this.droppedEvents,
     };
-    this.append(notice);
+    this.append(JSON.stringify(notice), 0, Kind.Evicted);
     this.notices++;
     this.evictAbove = Math.max(this.keepBytes, this.bytes + this.keepBytes / 10);
   }
@@ -167,26 +188,4 @@ function lowerBound(values: number[], value: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-/**
- * Bytes an event holds in memory, near enough: a fixed cost per object
- * (measured with --expose-gc: a 64-byte text frame event ~340 bytes, its
- * message event ~260) plus the strings it carries, which is where a big
- * message's weight is.
- */
-export function approxSize(event: LiveEvent): number {
-  switch (event.type) {
-    case 'frame':
-      return 240 + (event.payloadHead?.length ?? 0) + (event.close ? 64 + event.close.reason.length : 0);
-    case 'message':
-      return 180 + (event.text?.length ?? 0) + (event.base64?.length ?? 0);
-    case 'handshake-request':
-    case 'handshake-response':
-      return 400 + event.headers.reduce((sum, [name, value]) => sum + 48 + name.length + value.length, 0);
-    case 'violation':
-      return 160 + event.message.length;
-    default:
-      return 200;
-  }
 }

@@ -1,6 +1,6 @@
 /** The bounded store: summaries per connection, cursor reads, eviction of the oldest closed connections past --keep. */
 import { describe, expect, test } from 'vitest';
-import { approxSize, EventStore } from '../../src/ui/event-store.js';
+import { EventStore } from '../../src/ui/event-store.js';
 import type { LiveEvent } from '../../src/ui/live-events.js';
 import { connection, end, frame, handshake, http, text, violation } from '../filter/events.js';
 
@@ -8,11 +8,15 @@ function conversation(conn: number, body = 'hello') {
   return [connection(conn), handshake(conn), frame(conn, 'client', 1, body.length), text(conn, 'client', body), end(conn)];
 }
 
+const size = (events: object[]) => events.reduce((sum, e) => sum + JSON.stringify(e).length, 0);
+
 function visitAll(store: EventStore, from = 0): { events: LiveEvent[]; next: number } {
   const events: LiveEvent[] = [];
-  const next = store.visitSince(from, (event) => (events.push(event), true));
+  const next = store.visitSince(from, (json) => (events.push(JSON.parse(json)), true));
   return { events, next };
 }
+
+const eventsOf = (store: EventStore, conn?: number) => store.jsonOf(conn).map((json) => JSON.parse(json));
 
 describe('EventStore', () => {
   test('summaries follow each connection: state, path, stats, violations, close', () => {
@@ -34,6 +38,12 @@ describe('EventStore', () => {
     expect(store.summaries()[1]).toMatchObject({ conn: 2, state: 'http', path: '/' });
   });
 
+  test('the size kept is the JSON text of the events', () => {
+    const store = new EventStore();
+    for (const event of conversation(1)) store.add(event);
+    expect(store.stats()).toMatchObject({ keptBytes: size(conversation(1)), events: 5, connections: 1 });
+  });
+
   test('visitSince reads from a cursor, and stops where the visitor says', () => {
     const store = new EventStore();
     const events = [...conversation(1), ...conversation(2)];
@@ -43,13 +53,12 @@ describe('EventStore', () => {
     expect(visitAll(store, 7)).toEqual({ events: events.slice(7), next: events.length });
     let n = 0;
     expect(store.visitSince(2, () => ++n <= 3)).toBe(5);
-    expect(store.events(2)).toEqual(events.slice(5));
+    expect(eventsOf(store, 2)).toEqual(events.slice(5));
   });
 
   test('past --keep, the oldest closed connections go; open ones stay; an evicted event says so', () => {
-    const perConversation = conversation(1).reduce((sum, e) => sum + approxSize(e), 0);
     const open = [connection(1), handshake(1)];
-    const store = new EventStore(perConversation * 3 + open.reduce((sum, e) => sum + approxSize(e), 0) + 10);
+    const store = new EventStore(size(conversation(1)) * 3 + size(open) + 10);
     for (const event of open) store.add(event);
     for (let conn = 2; conn <= 4; conn++) for (const event of conversation(conn)) store.add(event);
     expect(store.stats().droppedConnections).toBe(0);
@@ -61,7 +70,7 @@ describe('EventStore', () => {
     expect(kept).toContain(1);
     expect(kept).not.toContain(2);
     expect(kept).toContain(5);
-    expect(store.events(2)).toEqual([]);
+    expect(eventsOf(store, 2)).toEqual([]);
     const { events } = visitAll(store);
     const evicted = events.filter((e) => e.type === 'evicted');
     expect(evicted).toHaveLength(1); // one eviction so far
@@ -82,7 +91,7 @@ describe('EventStore', () => {
     const stats = store.stats();
     expect(stats.droppedEvents).toBeGreaterThan(0);
     expect(stats.keptBytes).toBeLessThanOrEqual(20_000 * 1.1);
-    const types = store.events(1).map((e) => e.type);
+    const types = eventsOf(store, 1).map((e) => e.type);
     expect(types.slice(0, 2)).toEqual(['connection', 'handshake-request']);
     expect(types.length).toBeLessThan(1002);
   });
