@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { startEchoServer, type EchoServer } from '../echo/echo-server.js';
+import type { EchoServer, EngineName } from '../echo/echo-server.js';
+import { ListenError } from '../net/listen-error.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
 import type { ActTarget } from '../act/api.js';
 import { parseEndpoint, type Endpoint } from '../net/endpoint.js';
@@ -14,6 +15,7 @@ import { createHarSink } from '../render/har.js';
 import { fanOut, type EventSink } from '../render/sink.js';
 import { createFilteredSink } from '../render/filtered.js';
 import { makeChalk } from '../render/color.js';
+import { echoEngineOption, startEcho } from './echo-engine.js';
 import { UsageError } from './errors.js';
 import { parseCount, parseFilterOption, parseHostPort, parsePositiveNumber, parseSize, parseUrlOption, untilSignalled } from './options.js';
 import { DEFAULT_KEEP_BYTES, EventStore } from '../ui/event-store.js';
@@ -38,6 +40,7 @@ export interface ProxyCliOptions {
   /** HOST:PORT, or false with --no-ui. */
   ui: string | false;
   keep?: string;
+  echoEngine?: EngineName;
 }
 
 export function register(program: Command): void {
@@ -59,6 +62,7 @@ export function register(program: Command): void {
     .option('--ui <host:port>', 'serve the web inspector there', DEFAULT_UI)
     .option('--no-ui', 'no web inspector')
     .option('--keep <size>', 'history kept for the inspector, e.g. 256MiB (oldest closed connections go first)', '256MiB')
+    .addOption(echoEngineOption())
     .option('--no-color', 'no colours in the pretty view (NO_COLOR is honoured too)')
     .action((options: ProxyCliOptions) => runProxy(options));
 }
@@ -73,12 +77,13 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
   const keepBytes = options.keep === undefined ? DEFAULT_KEEP_BYTES : parseSize(options.keep, '--keep');
   const explicitUpstream = options.upstream === undefined ? null : parseUrlOption(options.upstream);
   if (explicitUpstream && options.deflate) throw new UsageError('--deflate configures the embedded echo server; it cannot be used with --upstream');
+  if (explicitUpstream && options.echoEngine) throw new UsageError('--echo-engine configures the embedded echo server; it cannot be used with --upstream');
 
   let echo: EchoServer | null = null;
   let upstream: Endpoint;
   if (explicitUpstream) upstream = explicitUpstream;
   else {
-    echo = await startEchoServer({ host: '127.0.0.1', port: 0, deflate: options.deflate });
+    echo = await startEcho({ host: '127.0.0.1', port: 0, deflate: options.deflate, echoEngine: options.echoEngine });
     upstream = parseEndpoint(echo.url);
   }
 
@@ -119,12 +124,13 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
   }).catch(async (err: Error) => {
     await inspector?.close();
     await echo?.close();
-    const hint = listen.port === 8080 && /in use/.test(err.message) ? ' (choose another with --listen HOST:PORT)' : ' (see --listen)';
+    const taken = err instanceof ListenError && err.code === 'EADDRINUSE';
+    const hint = taken && listen.port === 8080 ? ' (choose another with --listen HOST:PORT)' : ' (see --listen)';
     throw new UsageError(err.message + hint);
   });
 
   running = proxy;
-  const banner = bannerLines(proxy.url, upstream, echo !== null, inspector?.url ?? null);
+  const banner = bannerLines(proxy.url, upstream, echo, inspector?.url ?? null);
   (options.json ? process.stderr : process.stdout).write(banner);
 
   await stop;
@@ -140,17 +146,18 @@ async function startUi(at: { host: string; port: number }, store: EventStore, ec
     return await startInspectorServer({ ...at, store, act });
   } catch (err) {
     await echo?.close();
-    throw new UsageError((err as Error).message);
+    const hint = err instanceof ListenError ? ' (choose another with --ui HOST:PORT, or --no-ui)' : '';
+    throw new UsageError((err as Error).message + hint);
   }
 }
 
-function bannerLines(proxyUrl: string, upstream: Endpoint, embedded: boolean, inspectorUrl: string | null): string {
+function bannerLines(proxyUrl: string, upstream: Endpoint, echo: EchoServer | null, inspectorUrl: string | null): string {
   const page = proxyUrl.replace(/^ws/, 'http');
   const lines = [
     `wsinspect proxy listening on ${proxyUrl}`,
-    `  upstream: ${upstream.url}${embedded ? ' (embedded echo server)' : ''}`,
+    `  upstream: ${upstream.url}${echo ? `, the embedded echo server (${echo.engine})` : ''}`,
     ...(inspectorUrl ? [`  inspector: ${inspectorUrl}`] : []),
-    embedded ? `  open ${page} in a browser and press Send` : `  point your client at ${proxyUrl} instead of ${upstream.url}`,
+    echo ? `  open ${page} in a browser and press Send` : `  point your client at ${proxyUrl} instead of ${upstream.url}`,
     '  Ctrl-C to stop',
     '',
   ];

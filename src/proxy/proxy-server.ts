@@ -10,6 +10,7 @@ import type { WireEvent, InspectorEvent, Side } from '../inspector/events.js';
 import { stamp } from '../inspector/events.js';
 import { dial } from '../net/dial.js';
 import { formatAddress, type Endpoint } from '../net/endpoint.js';
+import { listenError } from '../net/listen-error.js';
 import { ProxyConnection } from './proxy-connection.js';
 
 export interface ProxyOptions {
@@ -118,12 +119,4 @@ export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       });
     });
   });
-}
-
-function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
-  const where = formatAddress(host, port);
-  if (err.code === 'EADDRINUSE') return new Error(`cannot listen on ${where}: the port is already in use`);
-  if (err.code === 'EADDRNOTAVAIL') return new Error(`cannot listen on ${where}: no such local address`);
-  if (err.code === 'EACCES') return new Error(`cannot listen on ${where}: permission denied`);
-  return new Error(`cannot listen on ${where}: ${err.message}`);
 }

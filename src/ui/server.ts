@@ -11,6 +11,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { listenError } from '../net/listen-error.js';
 import { formatAddress } from '../net/endpoint.js';
 import { sendError, serveApi } from './api-routes.js';
 import { serveActApi, type ActTarget } from '../act/api.js';
@@ -128,10 +129,4 @@ function refuseUpgrade(socket: Duplex, status: number, error: string): void {
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
-}
-
-function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
-  const where = formatAddress(host, port);
-  const why = err.code === 'EADDRINUSE' ? 'the port is already in use' : err.code === 'EADDRNOTAVAIL' ? 'no such local address' : err.message;
-  return new Error(`cannot serve the inspector on ${where}: ${why} (choose another with --ui HOST:PORT, or --no-ui)`);
 }

@@ -6,18 +6,22 @@ import type { Duplex } from 'node:stream';
 import { constants, inflateRawSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ListenError, startEchoServer, type EchoServer, type EchoServerOptions } from '../../src/echo/echo-server.js';
+import {
+  ListenError,
+  startEchoServer,
+  type EchoServer,
+  type EchoServerOptions,
+  type EngineName,
+} from '../../src/echo/echo-server.js';
+import { loadUws } from '../../src/echo/uws-loader.js';
 
 const servers: EchoServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-async function start(options: EchoServerOptions = {}): Promise<EchoServer> {
-  const server = await startEchoServer(options);
-  servers.push(server);
-  return server;
-}
+/** The ws fallback runs on every Node; uWS wherever one of its binaries loads (Node 20 here, glibc 2.36). */
+const ENGINES: EngineName[] = loadUws().ok ? ['uws', 'ws'] : ['ws'];
 
 async function connect(url: string, options: WebSocket.ClientOptions = {}): Promise<WebSocket> {
   const client = new WebSocket(url, options);
@@ -84,7 +88,18 @@ function readServerFrame(socket: Duplex): Promise<{ first: number; payload: Buff
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-describe('echo server', () => {
+describe.each(ENGINES)('echo server on %s', (engine) => {
+  async function start(options: EchoServerOptions = {}): Promise<EchoServer> {
+    const server = await startEchoServer({ ...options, engine });
+    servers.push(server);
+    return server;
+  }
+
+  it('says which engine runs', async () => {
+    const server = await start();
+    expect(server.engine).toMatch(engine === 'uws' ? /^uWebSockets\.js 20\./ : /^ws, as asked$/);
+  });
+
   it('echoes text as text and binary as the exact bytes, on any path', async () => {
     const server = await start();
     expect(server.url).toBe(`ws://127.0.0.1:${server.port}/`);
@@ -210,32 +225,32 @@ describe('echo server', () => {
 
   it('rejects a port already in use with a one-line error', async () => {
     const first = await start();
-    await expect(startEchoServer({ port: first.port })).rejects.toThrow(
-      new ListenError(`cannot listen on 127.0.0.1:${first.port}: address in use`),
-    );
+    const error = await startEchoServer({ port: first.port, engine }).catch((err: unknown) => err);
+    expect(error).toEqual(new ListenError('EADDRINUSE', '127.0.0.1', first.port, ''));
+    expect(error).toMatchObject({ code: 'EADDRINUSE', message: `cannot listen on 127.0.0.1:${first.port}: port already in use` });
   });
 
-  it('rejects a port another process holds with SO_REUSEPORT (uWS default listen)', async () => {
+  it('rejects a port another process holds with SO_REUSEPORT (as uWS listens by default)', async () => {
     // The holder needs a fixed port: Linux never shares a port it picked for a port-0 bind.
-    const holderScript = `
-      const net = require('node:net');
-      const uWS = require('uWebSockets.js');
-      const free = net.createServer().listen(0, '127.0.0.1', () => {
-        const port = free.address().port;
-        free.close(() => uWS.App().listen('127.0.0.1', port, (socket) => console.log(socket ? port : 'failed')));
-      });`;
-    const holder = spawn(process.execPath, ['-e', holderScript], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const holderScript = [
+      'import socket',
+      'probe = socket.socket(); probe.bind(("127.0.0.1", 0)); port = probe.getsockname()[1]; probe.close()',
+      'held = socket.socket(); held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)',
+      'held.bind(("127.0.0.1", port)); held.listen(); print(port, flush=True)',
+      'input()',
+    ].join('\n');
+    const holder = spawn('python3', ['-c', holderScript], { stdio: ['pipe', 'pipe', 'inherit'] });
     try {
       const port = Number(await new Promise<Buffer>((resolve) => holder.stdout.once('data', resolve)));
       expect(port).toBeGreaterThan(0);
-      await expect(startEchoServer({ port })).rejects.toThrow(`cannot listen on 127.0.0.1:${port}: address in use`);
+      await expect(startEchoServer({ port, engine })).rejects.toThrow(`cannot listen on 127.0.0.1:${port}: port already in use`);
     } finally {
       holder.kill();
     }
   });
 
   it('close() says 1001 to open clients, frees the port, and can be called twice', async () => {
-    const server = await startEchoServer();
+    const server = await startEchoServer({ engine });
     const client = await connect(server.url);
     const result = closed(client);
     await server.close();
