@@ -1,19 +1,21 @@
 /**
- * The web inspector in headless Chromium, against a real proxy with real
- * traffic from a `ws` client: the connection row, the handshake checks and
- * accept computation, frames in order with their fields, the bit diagram and
- * byte highlighting of a frame sent with a known masking key, the filter,
- * and wire text shown as text. Screenshots of the main views go to
+ * The web inspector in headless Chromium, served by the real inspector server
+ * beside a real proxy, with real traffic from a `ws` client: the connection
+ * row, the handshake checks and accept computation, frames in order with
+ * their fields, the bit diagram and byte highlighting of a frame sent with a
+ * known masking key, the filter, the exports, 20,000 messages, and wire text
+ * shown as text. Screenshots of the main views go to
  * $SCREENSHOT_DIR (default: a temp folder) for a person to look at.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import WebSocket from 'ws';
+import { har as validateHar } from 'har-validator';
 import { haveChromium, launchChromium, type Chromium } from '../helpers/chromium.js';
-import { startInspectorFixture, type InspectorFixture } from './inspector-fixture.js';
+import { startInspected, type Inspected } from '../ui/support.js';
 
 const SHOTS = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'wsinspect-screens');
 mkdirSync(SHOTS, { recursive: true });
@@ -21,8 +23,9 @@ mkdirSync(SHOTS, { recursive: true });
 /** The masking key of RFC 6455's own example (5.7): "Hello" masks to 7f 9f 4d 51 58. */
 const KEY = [0x37, 0xfa, 0x21, 0x3d];
 
-async function openClient(url: string, options: WebSocket.ClientOptions = {}): Promise<WebSocket> {
-  const ws = new WebSocket(url, { generateMask: (mask: Buffer) => mask.set(KEY), ...options });
+/** A ws client through the proxy; with `knownKey` (the default) every frame is masked with KEY. */
+async function openClient(url: string, options: WebSocket.ClientOptions = {}, knownKey = true): Promise<WebSocket> {
+  const ws = new WebSocket(url, knownKey ? { generateMask: (mask: Buffer) => mask.set(KEY), ...options } : options);
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   return ws;
 }
@@ -39,7 +42,7 @@ async function closeClient(ws: WebSocket): Promise<void> {
 
 describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
   let chromium: Chromium;
-  let fixture: InspectorFixture;
+  let fixture: { url: string; proxyUrl: string; inspected: Inspected };
   let page: Page;
 
   beforeAll(async () => {
@@ -49,7 +52,8 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await chromium?.close();
   });
   beforeEach(async () => {
-    fixture = await startInspectorFixture();
+    const inspected = await startInspected(); // closed after each test by test/helpers/net.ts
+    fixture = { url: inspected.inspector.url, proxyUrl: inspected.proxy.url, inspected };
     page = await chromium.context.newPage();
     page.setDefaultTimeout(8000);
     page.on('pageerror', (error) => {
@@ -59,7 +63,6 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
   afterEach(async (context) => {
     if (context.task.result?.state === 'fail') await page.screenshot({ path: join(SHOTS, 'failed.png') });
     await page.close();
-    await fixture.close();
   });
 
   test('connection row, frames in order, and one frame bit by bit with bytes lit both ways', async () => {
@@ -128,8 +131,8 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     expect(await page.locator('.check-list li.fail').count()).toBe(0);
     expect(await page.locator('.check-list li[data-rule="handshake-accept-mismatch"]').innerText()).toContain('RFC6455 4.1');
 
-    const request = fixture.events.find((e) => e.type === 'handshake-request');
-    const response = fixture.events.find((e) => e.type === 'handshake-response');
+    const request = fixture.inspected.log.events.find((e) => e.type === 'handshake-request');
+    const response = fixture.inspected.log.events.find((e) => e.type === 'handshake-response');
     if (request?.type !== 'handshake-request' || response?.type !== 'handshake-response') throw new Error('no handshake');
     const steps = page.locator('.accept-steps');
     await steps.locator('[data-step="expected"]').waitFor();
@@ -233,4 +236,50 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     expect(await detail.locator('.hex-byte.lit').count()).toBe(5); // MASK's byte and the 4 key bytes
     await closeClient(ws);
   });
+
+  test('downloads: HAR (valid HAR 1.2) and NDJSON of the selected connection, from the server\'s export routes', async () => {
+    await page.goto(fixture.url);
+    const ws = await openClient(fixture.proxyUrl);
+    ws.send('exported');
+    await nextMessage(ws);
+    await closeClient(ws);
+    await page.locator('.connections tbody tr').first().getByText(/closed/).waitFor();
+
+    const download = async (name: string) => {
+      const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name, exact: true }).click()]);
+      return readFileSync((await file.path())!, 'utf8');
+    };
+    const har = JSON.parse(await download('HAR'));
+    await validateHar(har); // rejects with the schema errors when invalid
+    const entry = har.log.entries.find((e: { _webSocketMessages?: unknown[] }) => e._webSocketMessages);
+    expect(entry._webSocketMessages.map((m: { data: string }) => m.data)).toEqual(['exported', 'exported']);
+    const lines = (await download('NDJSON')).trim().split('\n').map((line) => JSON.parse(line));
+    expect(new Set(lines.map((e) => e.conn))).toEqual(new Set([1]));
+    expect(lines.filter((e) => e.type === 'message').map((e) => e.text)).toEqual(['exported', 'exported']);
+  });
+
+  test('20,000 messages: the page keeps up, renders only the rows in view, and its memory stays bounded', async () => {
+    await page.goto(fixture.url);
+    const ws = await openClient(fixture.proxyUrl, {}, false);
+    const total = 20_000;
+    let echoed = 0;
+    const allEchoed = new Promise<void>((resolve) => ws.on('message', () => ++echoed === total && resolve()));
+    for (let i = 0; i < total; i++) ws.send(`message ${i} ${'x'.repeat(40)}`);
+    await allEchoed;
+    const row = page.locator('.connections tbody tr').first();
+    await expect.poll(() => row.innerText(), { timeout: 20_000 }).toMatch(new RegExp(`${total} fr[\\s\\S]*${total} fr`));
+    // Following: the newest frame is in view.
+    const rows = page.locator('.timeline-body .trow');
+    await expect.poll(() => rows.last().innerText()).toContain(`message ${total - 1} `);
+    expect(await rows.count()).toBeLessThan(120);
+    // Back to the first frame with the keyboard: 40,000 rows away.
+    await page.locator('.timeline-body').focus();
+    await page.keyboard.press('Home');
+    await expect.poll(() => rows.first().innerText()).toMatch(/message 0 /);
+    await page.screenshot({ path: join(SHOTS, 'flood.png') });
+    const heap = (await page.evaluate('performance.memory.usedJSHeapSize')) as number;
+    console.log(`page JS heap after ${total} messages each way: ${(heap / 2 ** 20).toFixed(1)} MiB`);
+    expect(heap).toBeLessThan(96 * 2 ** 20);
+    await closeClient(ws);
+  }, 90_000);
 });

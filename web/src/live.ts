@@ -4,23 +4,23 @@
  * batcher that applies what arrived at most ~30 times a second, however fast
  * the traffic, so the page never falls behind repainting.
  */
-import type { WireEvent } from './model/wire.js';
+import type { LiveEvent } from './model/wire.js';
 
 export type LinkState = 'connecting' | 'live' | 'lost';
 
 /** Applies queued events no more often than every `intervalMs`. */
 export class Batcher {
-  private queue: WireEvent[][] = [];
+  private queue: LiveEvent[][] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
   private last = -Infinity;
 
   constructor(
-    private readonly apply: (events: WireEvent[]) => void,
+    private readonly apply: (events: LiveEvent[]) => void,
     private readonly intervalMs = 33,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  push(events: WireEvent[]): void {
+  push(events: LiveEvent[]): void {
     this.queue.push(events);
     if (this.timer !== null) return;
     const wait = Math.max(0, this.last + this.intervalMs - this.now());
@@ -45,11 +45,11 @@ export class Batcher {
 export interface LiveOptions {
   /** The stream (re)opened: the server sends its whole backlog again. */
   onOpen(): void;
-  onEvents(events: WireEvent[]): void;
+  onEvents(events: LiveEvent[]): void;
   onState(state: LinkState): void;
 }
 
-export function eventsUrl(location: Location): string {
+export function eventsUrl(location: { href: string; protocol: string; search: string }): string {
   const url = new URL('api/events', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const token = new URLSearchParams(location.search).get('token');
@@ -73,7 +73,7 @@ export function followLive(url: string, options: LiveOptions): () => void {
     };
     socket.onmessage = (message) => {
       if (typeof message.data !== 'string') return;
-      const events = JSON.parse(message.data) as WireEvent[];
+      const events = JSON.parse(message.data) as LiveEvent[];
       if (Array.isArray(events)) options.onEvents(events);
     };
     socket.onclose = () => {

@@ -7,7 +7,7 @@ import { signal } from '@preact/signals';
 import type { FieldId } from './model/frame-layout.js';
 import { Store } from './model/store.js';
 import type { Mode } from './model/view.js';
-import type { WireEvent } from './model/wire.js';
+import type { LiveEvent } from './model/wire.js';
 import type { LinkState } from './live.js';
 
 export type Tab = 'timeline' | 'handshake' | 'violations' | 'learn';
@@ -38,7 +38,7 @@ export function watchBatches(): number {
   return version.value;
 }
 
-export function applyEvents(events: WireEvent[]): void {
+export function applyEvents(events: LiveEvent[]): void {
   store.ingest(events);
   if (selectedConn.value === null) {
     // Open the first WebSocket connection by itself: that is what a newcomer came to see.

@@ -8,7 +8,7 @@
  * amortised) and `evicted` counts them; past MAX_CONNECTIONS records, the
  * oldest closed connections go. Connection counters stay exact either way.
  */
-import type { FrameWire, MessageWire, Side, ViolationWire, Wire, WireEvent } from './wire.js';
+import type { EvictedEvent, FrameWire, LiveEvent, MessageWire, Side, ViolationWire, Wire, WireEvent } from './wire.js';
 
 export const MAX_ROWS = 250_000;
 export const MAX_PAYLOAD_CHARS = 48 * 1024 * 1024;
@@ -95,8 +95,10 @@ export class Store {
   violations: ViolationEntry[] = [];
   /** Rows let go to bound memory since the last clear. */
   evicted = 0;
-  /** Connection records let go (oldest closed ones). */
+  /** Connection records let go (oldest closed ones), here or by the server's bounded history (--keep). */
   evictedConnections = 0;
+  /** What the server said it let go, from its `evicted` events. */
+  serverDropped = { connections: 0, events: 0 };
   private payloadChars = 0;
 
   get nextSeq(): number {
@@ -114,12 +116,22 @@ export class Store {
     this.violations = [];
     this.evicted = 0;
     this.evictedConnections = 0;
+    this.serverDropped = { connections: 0, events: 0 };
     this.payloadChars = 0;
   }
 
-  ingest(events: readonly WireEvent[]): void {
-    for (const event of events) this.apply(event);
+  ingest(events: readonly LiveEvent[]): void {
+    for (const event of events) {
+      if (event.type === 'evicted') this.serverEvicted(event);
+      else this.apply(event);
+    }
     this.bound();
+  }
+
+  /** The server let connections go: so does the page (their rows age out with the rest). */
+  private serverEvicted(event: EvictedEvent): void {
+    for (const conn of event.conns) this.connections.delete(conn);
+    this.serverDropped = { connections: event.droppedConnections, events: event.droppedEvents };
   }
 
   private connection(event: WireEvent): Connection {

@@ -3,8 +3,9 @@
  * (src/inspector/events.ts, the one definition), narrowed by type.
  */
 import type { WireEvent } from '../../../src/inspector/events.js';
+import type { EvictedEvent, LiveEvent } from '../../../src/ui/live-events.js';
 
-export type { WireEvent };
+export type { EvictedEvent, LiveEvent, WireEvent };
 export type Side = 'client' | 'server';
 export type Wire<T extends WireEvent['type']> = Extract<WireEvent, { type: T }>;
 export type FrameWire = Wire<'frame'>;

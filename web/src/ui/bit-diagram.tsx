@@ -67,7 +67,7 @@ function SegmentBox({ layout, segment }: { layout: FrameLayout; segment: Segment
   const continued = from > field.bits[0] ? ' (continued)' : '';
   return (
     <div
-      class={`seg f-${field.id} ${isLit([field.id]) ? 'lit' : ''}`}
+      class={`seg f-${field.id} ${to - from === 1 ? 'bit1' : ''} ${isLit([field.id]) ? 'lit' : ''}`}
       data-field={field.id}
       tabIndex={0}
       role="img"

@@ -56,7 +56,7 @@ function FieldList({ layout }: { layout: FrameLayout }) {
         <div key={field.id} class={`field f-${field.id} ${isLit([field.id]) ? 'lit' : ''}`} tabIndex={0} {...lightProps([field.id])}>
           <dt>
             <span class="swatch" aria-hidden="true" />
-            {field.name} <span class="muted">bytes {field.bytes[0]}–{field.bytes[1] - 1}</span>
+            {field.name} <span class="muted">{byteRange(field.bytes)}</span>
           </dt>
           <dd>
             <strong>{field.value}</strong> — {field.meaning} <span class="section">{field.section}</span>
@@ -65,6 +65,11 @@ function FieldList({ layout }: { layout: FrameLayout }) {
       ))}
     </dl>
   );
+}
+
+function byteRange([start, end]: [number, number]): string {
+  if (end <= start) return 'no bytes';
+  return end - start === 1 ? `byte ${start}` : `bytes ${start}–${end - 1}`;
 }
 
 function FramePayload({ row, layout }: { row: FrameRow; layout: FrameLayout }) {

@@ -51,9 +51,17 @@ export function Timeline({ onOpen }: { onOpen: () => void }) {
       onOpen();
     }
   };
+  // Only the user stops following (wheel up, a click, the keys); reaching the end again resumes it.
+  // Scroll events alone cannot tell: following scrolls too, while rows keep arriving.
   const onScroll = () => {
-    // Scrolled away from the end: stop following; back at the end: follow again.
-    if (!paused.value) follow.value = virtual.isAtEnd(ROW_HEIGHT);
+    if (!follow.value && !paused.value && virtual.isAtEnd(ROW_HEIGHT)) follow.value = true;
+  };
+  const onWheel = (e: WheelEvent) => {
+    if (e.deltaY < 0) follow.value = false;
+  };
+  const toNewest = () => {
+    follow.value = true;
+    virtual.scrollToIndex(view.length - 1, { align: 'end' });
   };
 
   const items = virtual.getVirtualItems();
@@ -67,7 +75,14 @@ export function Timeline({ onOpen }: { onOpen: () => void }) {
         <span class="c-flags" title="FIN, RSV1-3, MASK">flags</span>
         <span class="c-len">length</span>
         <span class="c-size">size</span>
-        <span class="c-preview">preview</span>
+        <span class="c-preview">
+          preview
+          {!follow.value && view.length > 0 && (
+            <button type="button" class="small to-newest" onClick={toNewest}>
+              ↓ follow newest
+            </button>
+          )}
+        </span>
       </div>
       <div
         class="timeline-body"
@@ -78,6 +93,8 @@ export function Timeline({ onOpen }: { onOpen: () => void }) {
         tabIndex={0}
         onKeyDown={onKeyDown}
         onScroll={onScroll}
+        onWheel={onWheel}
+        onMouseDown={() => (follow.value = false)}
       >
         {view.length === 0 && <p class="empty">{emptyText(conn)}</p>}
         <div class="timeline-space" style={{ height: `${virtual.getTotalSize()}px` }}>

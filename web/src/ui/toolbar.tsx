@@ -63,6 +63,12 @@ export function Toolbar({ filterRef }: { filterRef: { current: HTMLInputElement 
         <span class="muted">{conn === null ? 'everything' : `connection ${conn}`}</span>
       </span>
       {store.evicted > 0 && <span class="muted" title="The page keeps a bounded number of rows">{plural(store.evicted, 'older row')} let go</span>}
+      {store.serverDropped.connections + store.serverDropped.events > 0 && (
+        <span class="muted" title="The server keeps a bounded history (--keep)">
+          server dropped {plural(store.serverDropped.connections, 'old connection')}
+          {store.serverDropped.events > 0 ? ` and ${plural(store.serverDropped.events, 'event')}` : ''}
+        </span>
+      )}
     </header>
   );
 }
