@@ -1,13 +1,16 @@
 /**
  * The inspector's history: every event of the process in arrival order, each
  * with a sequence number (the live feed's cursor), and a summary per
- * connection. Events are kept as their JSON text (what every reader sends
- * on: the live feed, NDJSON, exports), serialized once and shared with the
- * NDJSON output, so the size kept is exactly the text's length. Bounded by `--keep`: past it, the oldest closed connections are
- * dropped (down to 90% of the budget, so the compaction that costs is rare),
- * and an `evicted` event says so (the last KEPT_NOTICES of them stay in the log). Should open connections alone exceed the
- * budget, their oldest frames, messages and violations go too (their
- * connection and handshake events stay).
+ * connection. Events are kept as their JSON text (what every reader sends on:
+ * the live feed, NDJSON, exports), serialized once and shared with the
+ * NDJSON output, so the size kept is exactly the text's length; runs of them
+ * are joined into segments (segment.ts says why).
+ *
+ * Bounded by `--keep`: past it, the oldest closed connections are dropped
+ * (down to 90% of the budget, so the compaction that costs is rare), and an
+ * `evicted` event says so (the last KEPT_NOTICES of them stay). Should open
+ * connections alone exceed the budget, their oldest frames, messages and
+ * violations go too (their connection and handshake events stay).
  *
  * add() is on the relay's path: a few field writes, array pushes, and the
  * event's JSON (free when --json already made it).
@@ -15,20 +18,12 @@
 import type { WireEvent } from '../inspector/events.js';
 import { eventJson } from '../render/event-json.js';
 import type { EvictedEvent } from './live-events.js';
+import { Kind, Segment } from './segment.js';
 import { newSummary, updateSummary, type ConnectionSummary } from './summary.js';
 
 export const DEFAULT_KEEP_BYTES = 256 * 1024 * 1024;
-/** `evicted` events kept in the log, so a page that lags behind still learns of the evictions it missed. */
+/** `evicted` events kept, so a page that lags behind still learns of the evictions it missed. */
 const KEPT_NOTICES = 64;
-
-/** What eviction needs to know of an entry without parsing it. */
-const enum Kind {
-  /** connection, handshake, http, error, connection-end...: kept while the connection is */
-  Context,
-  /** frame, message, violation: what goes first when open connections alone exceed the budget */
-  Traffic,
-  Evicted,
-}
 
 interface ConnRecord {
   summary: ConnectionSummary;
@@ -45,11 +40,9 @@ export interface StoreStats {
 }
 
 export class EventStore {
-  private texts: string[] = [];
-  private conns: number[] = [];
-  private kinds: Kind[] = [];
-  private seqs: number[] = [];
+  private segments: Segment[] = [new Segment()];
   private nextSeq = 0;
+  private events = 0;
   private bytes = 0;
   private readonly records = new Map<number, ConnRecord>();
   private droppedConnections = 0;
@@ -69,11 +62,11 @@ export class EventStore {
       this.records.set(event.conn, record);
     }
     updateSummary(record.summary, event);
-    const text = eventJson(event);
-    record.bytes += text.length;
-    this.bytes += text.length;
+    const json = eventJson(event);
+    record.bytes += json.length;
+    this.bytes += json.length;
     const traffic = event.type === 'frame' || event.type === 'message' || event.type === 'violation';
-    this.append(text, event.conn, traffic ? Kind.Traffic : Kind.Context);
+    this.append(json, event.conn, traffic ? Kind.Traffic : Kind.Context);
     if (this.bytes > this.evictAbove) this.evict();
   }
 
@@ -83,19 +76,35 @@ export class EventStore {
   }
 
   /**
-   * Visits the JSON text of the kept events from sequence number `from` on,
-   * in order, while `visit` returns true; returns the sequence number to continue from.
+   * The kept events from sequence number `from` on, as JSON texts joined by
+   * commas, stopping once about `maxChars` are taken (at least one event);
+   * and the sequence number to continue from.
    */
-  visitSince(from: number, visit: (json: string) => boolean): number {
-    for (let i = lowerBound(this.seqs, from); i < this.texts.length; i++) if (!visit(this.texts[i]!)) return this.seqs[i]!;
-    return this.nextSeq;
+  readSince(from: number, maxChars: number): { json: string; count: number; next: number } {
+    const pieces: string[] = [];
+    let chars = 0;
+    let count = 0;
+    for (let s = this.segmentAt(from); s < this.segments.length; s++) {
+      const segment = this.segments[s]!;
+      const i = lowerBound(segment.seqs, from);
+      let j = i;
+      while (j < segment.length && (chars < maxChars || count === 0)) {
+        chars += segment.size(j++);
+        count++;
+      }
+      if (j > i) pieces.push(segment.range(i, j));
+      if (j < segment.length) return { json: pieces.join(','), count, next: segment.seqs[j]! };
+    }
+    return { json: pieces.join(','), count, next: this.nextSeq };
   }
 
-  /** JSON text of the kept events of one connection, or of all (without the store's own `evicted` events). */
+  /** JSON texts of the kept events of one connection, or of all (without the store's own `evicted` events). */
   jsonOf(conn?: number): string[] {
     const texts: string[] = [];
-    for (let i = 0; i < this.texts.length; i++) {
-      if (this.kinds[i] !== Kind.Evicted && (conn === undefined || this.conns[i] === conn)) texts.push(this.texts[i]!);
+    for (const segment of this.segments) {
+      for (let i = 0; i < segment.length; i++) {
+        if (segment.kinds[i] !== Kind.Evicted && (conn === undefined || segment.conns[i] === conn)) texts.push(segment.json(i));
+      }
     }
     return texts;
   }
@@ -112,18 +121,35 @@ export class EventStore {
     return {
       keepBytes: this.keepBytes,
       keptBytes: this.bytes,
-      events: this.texts.length,
+      events: this.events,
       connections: this.records.size,
       droppedConnections: this.droppedConnections,
       droppedEvents: this.droppedEvents,
     };
   }
 
-  private append(text: string, conn: number, kind: Kind): void {
-    this.texts.push(text);
-    this.conns.push(conn);
-    this.kinds.push(kind);
-    this.seqs.push(this.nextSeq++);
+  private append(json: string, conn: number, kind: Kind, seq = this.nextSeq++): void {
+    let open = this.segments[this.segments.length - 1]!;
+    if (open.full) {
+      open.seal();
+      open = new Segment();
+      this.segments.push(open);
+    }
+    open.push(json, seq, conn, kind);
+    this.events++;
+  }
+
+  /** Index of the segment holding sequence number `seq` (or the first after it). */
+  private segmentAt(seq: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const segment = this.segments[mid]!;
+      if (segment.length > 0 && segment.seqs[segment.length - 1]! < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   private evict(): void {
@@ -140,13 +166,13 @@ export class EventStore {
     let trimLeft = this.bytes - target;
     let noticesToDrop = Math.max(0, this.notices - (KEPT_NOTICES - 1));
     this.notices -= noticesToDrop;
-    const keep = (i: number): boolean => {
-      const kind = this.kinds[i]!;
+    const keep = (segment: Segment, i: number): boolean => {
+      const kind = segment.kinds[i]!;
       if (kind === Kind.Evicted) return noticesToDrop-- <= 0;
-      const conn = this.conns[i]!;
+      const conn = segment.conns[i]!;
       if (gone.has(conn)) return false;
       if (trimLeft > 0 && kind === Kind.Traffic) {
-        const size = this.texts[i]!.length;
+        const size = segment.size(i);
         trimLeft -= size;
         this.bytes -= size;
         this.records.get(conn)!.bytes -= size;
@@ -155,15 +181,12 @@ export class EventStore {
       }
       return true;
     };
-    const kept = { texts: [] as string[], conns: [] as number[], kinds: [] as Kind[], seqs: [] as number[] };
-    for (let i = 0; i < this.texts.length; i++) {
-      if (!keep(i)) continue;
-      kept.texts.push(this.texts[i]!);
-      kept.conns.push(this.conns[i]!);
-      kept.kinds.push(this.kinds[i]!);
-      kept.seqs.push(this.seqs[i]!);
+    const old = this.segments;
+    this.segments = [new Segment()];
+    this.events = 0;
+    for (const segment of old) {
+      for (let i = 0; i < segment.length; i++) if (keep(segment, i)) this.append(segment.json(i), segment.conns[i]!, segment.kinds[i]!, segment.seqs[i]!);
     }
-    ({ texts: this.texts, conns: this.conns, kinds: this.kinds, seqs: this.seqs } = kept);
     const notice: EvictedEvent = {
       type: 'evicted',
       conn: 0,

@@ -70,14 +70,7 @@ export class LiveFeed {
   }
 
   private batchFrom(cursor: number): { text: string; next: number } {
-    const parts: string[] = [];
-    let chars = 0;
-    const next = this.store.visitSince(cursor, (json) => {
-      if (chars >= MAX_BATCH_CHARS) return false;
-      parts.push(json);
-      chars += json.length;
-      return true;
-    });
-    return { text: `[${parts.join(',')}]`, next };
+    const { json, next } = this.store.readSince(cursor, MAX_BATCH_CHARS);
+    return { text: `[${json}]`, next };
   }
 }

@@ -1,7 +1,7 @@
 /** The bounded store: summaries per connection, cursor reads, eviction of the oldest closed connections past --keep. */
 import { describe, expect, test } from 'vitest';
 import { EventStore } from '../../src/ui/event-store.js';
-import type { LiveEvent } from '../../src/ui/live-events.js';
+import type { EvictedEvent, LiveEvent } from '../../src/ui/live-events.js';
 import { connection, end, frame, handshake, http, text, violation } from '../filter/events.js';
 
 function conversation(conn: number, body = 'hello') {
@@ -10,9 +10,10 @@ function conversation(conn: number, body = 'hello') {
 
 const size = (events: object[]) => events.reduce((sum, e) => sum + JSON.stringify(e).length, 0);
 
-function visitAll(store: EventStore, from = 0): { events: LiveEvent[]; next: number } {
-  const events: LiveEvent[] = [];
-  const next = store.visitSince(from, (json) => (events.push(JSON.parse(json)), true));
+function readAll(store: EventStore, from = 0, maxChars = Infinity): { events: LiveEvent[]; next: number } {
+  const { json, count, next } = store.readSince(from, maxChars);
+  const events = JSON.parse(`[${json}]`) as LiveEvent[];
+  expect(events).toHaveLength(count);
   return { events, next };
 }
 
@@ -44,16 +45,37 @@ describe('EventStore', () => {
     expect(store.stats()).toMatchObject({ keptBytes: size(conversation(1)), events: 5, connections: 1 });
   });
 
-  test('visitSince reads from a cursor, and stops where the visitor says', () => {
+  test('readSince reads from a cursor, up to about maxChars (at least one event)', () => {
     const store = new EventStore();
     const events = [...conversation(1), ...conversation(2)];
     for (const event of events) store.add(event);
     expect(store.head).toBe(events.length);
-    expect(visitAll(store)).toEqual({ events, next: events.length });
-    expect(visitAll(store, 7)).toEqual({ events: events.slice(7), next: events.length });
-    let n = 0;
-    expect(store.visitSince(2, () => ++n <= 3)).toBe(5);
+    expect(readAll(store)).toEqual({ events, next: events.length });
+    expect(readAll(store, 7)).toEqual({ events: events.slice(7), next: events.length });
+    const three = size(events.slice(2, 5));
+    expect(readAll(store, 2, three - 1)).toEqual({ events: events.slice(2, 5), next: 5 });
+    expect(readAll(store, 2, 1)).toEqual({ events: events.slice(2, 3), next: 3 });
+    expect(readAll(store, events.length)).toEqual({ events: [], next: events.length });
     expect(eventsOf(store, 2)).toEqual(events.slice(5));
+  });
+
+  test('thousands of events across sealed segments read back exactly, from any cursor', () => {
+    const store = new EventStore();
+    const events = [];
+    for (let conn = 1; conn <= 400; conn++) events.push(...conversation(conn, `message ${conn} `.repeat(conn % 7)));
+    for (const event of events) store.add(event);
+    expect(readAll(store).events).toEqual(events);
+    for (const from of [0, 1, 511, 512, 513, 1024, 1999]) {
+      let cursor = from;
+      const got: LiveEvent[] = [];
+      while (cursor < store.head) {
+        const { events: batch, next } = readAll(store, cursor, 5000);
+        got.push(...batch);
+        cursor = next;
+      }
+      expect(got).toEqual(events.slice(from));
+    }
+    expect(eventsOf(store, 300)).toEqual(conversation(300, `message 300 `.repeat(300 % 7)));
   });
 
   test('past --keep, the oldest closed connections go; open ones stay; an evicted event says so', () => {
@@ -71,13 +93,13 @@ describe('EventStore', () => {
     expect(kept).not.toContain(2);
     expect(kept).toContain(5);
     expect(eventsOf(store, 2)).toEqual([]);
-    const { events } = visitAll(store);
+    const { events } = readAll(store);
     const evicted = events.filter((e) => e.type === 'evicted');
     expect(evicted).toHaveLength(1); // one eviction so far
     expect(evicted[0]).toMatchObject({ conn: 0, droppedConnections: stats.droppedConnections });
     expect((evicted[0] as { conns: number[] }).conns).toContain(2);
     // A cursor from before the eviction skips what went.
-    expect(visitAll(store, 0).events.some((e) => e.conn === 2)).toBe(false);
+    expect(readAll(store, 0).events.some((e) => e.conn === 2)).toBe(false);
   });
 
   test('open connections alone over budget: their oldest frames and messages go, their handshake stays', () => {
@@ -94,5 +116,14 @@ describe('EventStore', () => {
     const types = eventsOf(store, 1).map((e) => e.type);
     expect(types.slice(0, 2)).toEqual(['connection', 'handshake-request']);
     expect(types.length).toBeLessThan(1002);
+  });
+
+  test('the last 64 evicted events stay, however many evictions there were', () => {
+    const store = new EventStore(size(conversation(1)) * 2);
+    for (let conn = 1; conn <= 300; conn++) for (const event of conversation(conn)) store.add(event);
+    const notices = readAll(store).events.filter((e) => e.type === 'evicted') as EvictedEvent[];
+    expect(store.stats().droppedConnections).toBeGreaterThan(200);
+    expect(notices).toHaveLength(64);
+    expect(notices.at(-1)!.droppedConnections).toBe(store.stats().droppedConnections);
   });
 });
