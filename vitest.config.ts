@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -6,6 +9,9 @@ export default defineConfig({
     // Integration tests open real sockets and child processes; keep CI's two cores honest.
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    env: { FORCE_COLOR: '0' },
+    // No test may touch the user's real ~/.wsinspect: a CA made without an explicit folder
+    // lands in this temporary one (removed after the run by test/global-home.ts).
+    env: { FORCE_COLOR: '0', WSINSPECT_HOME: mkdtempSync(join(tmpdir(), 'wsinspect-test-home-')) },
+    globalSetup: ['test/global-home.ts'],
   },
 });
