@@ -16,9 +16,10 @@ import * as handshake from './handshake.js';
 import * as connect from './connect.js';
 import * as read from './read.js';
 import * as send from './send.js';
+import * as ca from './ca.js';
 
 /** Each command module adds itself to the program; its action sets process.exitCode. */
-const commands = [proxy, echo, accept, key, decode, handshake, connect, read, send];
+const commands = [proxy, echo, accept, key, decode, handshake, connect, read, send, ca];
 
 function buildProgram(): Command {
   const program = new Command('wsinspect')
