@@ -50,6 +50,13 @@ export interface ConnectionOptions extends SessionOptions {
   /** Rewrite the Host header of each request head to this authority in what is forwarded (the reverse proxy). */
   hostRewrite?: string;
   /**
+   * The forward proxy's rewrite of each request head (absolute-form target to
+   * origin-form, proxy headers dropped), or null when the request cannot go to
+   * this connection's upstream (it names another host): then nothing more the
+   * client sends is forwarded, and `refusedRequest` says why.
+   */
+  rewriteRequest?: (head: HttpRequestHead) => Uint8Array | null;
+  /**
    * --strict: when the handshake broke a rule, nothing after the 101 is read
    * or forwarded (the relay closes both sides with 1002 instead).
    */
@@ -122,8 +129,12 @@ export class Connection {
     return this.headsRead;
   }
 
+  /** Set when `rewriteRequest` turned a request away: the relay should close the connection. */
+  refusedRequest: string | null = null;
+
   push(side: Side, bytes: Uint8Array): Output {
     this.out = { events: [], forward: [] };
+    if (side === 'client' && this.refusedRequest) return this.out;
     let data = bytes;
     while (data.length > 0) {
       const mode = this.modes[side];
@@ -236,8 +247,13 @@ export class Connection {
       return NOTHING;
     }
     const head = result.head;
-    const rewrite = this.options.hostRewrite;
-    this.forward(rewrite === undefined ? received.subarray(0, received.length - result.rest.length) : replaceHostHeader(head.raw, head, rewrite));
+    const rewritten = this.rewrite(head, received.subarray(0, received.length - result.rest.length));
+    if (rewritten === null) {
+      this.refusedRequest = `the client asked for ${head.target} on a connection to another host`;
+      this.emit({ type: 'error', message: `${this.refusedRequest}; closing it (clients retry on a new connection)` });
+      return NOTHING;
+    }
+    this.forward(rewritten);
     const upgrade = isUpgradeRequest(head);
     this.queue.push({ method: head.method, path: head.target, upgrade });
     if (upgrade) {
@@ -246,6 +262,13 @@ export class Connection {
       return result.rest;
     }
     return this.startBody('client', requestBodyLength(head), result.rest);
+  }
+
+  /** The request head as it goes on: as received, or rewritten for the upstream. */
+  private rewrite(head: HttpRequestHead, received: Uint8Array): Uint8Array | null {
+    if (this.options.rewriteRequest) return this.options.rewriteRequest(head);
+    const host = this.options.hostRewrite;
+    return host === undefined ? received : replaceHostHeader(head.raw, head, host);
   }
 
   private responseHead(data: Uint8Array): Uint8Array {

@@ -12,7 +12,15 @@ export interface ConnectionEvent {
   type: 'connection';
   client: string;
   upstream: string;
+  /**
+   * Extra, forward mode: a CONNECT tunnel relayed untouched and not inspected,
+   * and why: its bytes are neither TLS nor HTTP ("opaque"), TLS to a
+   * --tls-passthrough host ("tls-passthrough"), or an --ignore-hosts host ("ignored").
+   */
+  tunnel?: TunnelKind;
 }
+
+export type TunnelKind = 'opaque' | 'tls-passthrough' | 'ignored';
 
 export interface HandshakeRequestEvent {
   type: 'handshake-request';

@@ -15,6 +15,10 @@ export interface DialOptions {
   alpn?: string[];
   /** Gives up on the dial (the socket is destroyed and the promise rejects). */
   signal?: AbortSignal;
+  /** Trusted roots for the TLS upstream instead of Node's (a test server's own certificate). */
+  ca?: string | Buffer;
+  /** TLS over this already connected TCP socket rather than a new connection (a CONNECT tunnel's). */
+  socket?: net.Socket;
 }
 
 export class DialError extends Error {
@@ -33,6 +37,8 @@ export function dial(endpoint: Endpoint, options: DialOptions = {}): Promise<net
   return new Promise((resolve, reject) => {
     const socket = endpoint.secure
       ? tls.connect({
+          socket: options.socket,
+          ca: options.ca,
           host: endpoint.host,
           port: endpoint.port,
           servername: net.isIP(endpoint.host) ? undefined : endpoint.host,

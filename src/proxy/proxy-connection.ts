@@ -8,6 +8,7 @@ import type net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { InspectorEvent, Side } from '../inspector/events.js';
 import { Connection } from '../inspector/connection.js';
+import type { HttpRequestHead } from '../inspector/http-head.js';
 import { encodeClose } from '../inspector/frame-encoder.js';
 import type { Endpoint } from '../net/endpoint.js';
 import { DialError } from '../net/dial.js';
@@ -24,6 +25,14 @@ export interface ConnectionContext {
   payloadHeads?: boolean;
   /** How long the upstream may take to answer a request head. */
   responseTimeoutMs: number;
+  /**
+   * How request heads go on: by default with Host rewritten to the upstream's
+   * authority (reverse mode); forward mode passes them as they are ('as-is',
+   * inside a tunnel) or rewrites absolute-form targets (see ConnectionOptions).
+   */
+  requestHeads?: 'as-is' | ((head: HttpRequestHead) => Uint8Array | null);
+  /** Relay both ways without reading anything (an opaque tunnel). */
+  relayOnly?: boolean;
   /**
    * After the proxy ends a side itself (its own 502/504, --strict), how long
    * that peer may take to close its end before the socket is dropped.
@@ -57,12 +66,15 @@ export class ProxyConnection {
     private readonly ctx: ConnectionContext,
     private readonly onDone: () => void,
   ) {
+    const heads = ctx.requestHeads;
     this.connection = new Connection({
       previewBytes: ctx.previewBytes,
       payloadHeads: ctx.payloadHeads,
-      hostRewrite: ctx.upstream.authority,
+      hostRewrite: heads === undefined ? ctx.upstream.authority : undefined,
+      rewriteRequest: typeof heads === 'function' ? heads : undefined,
       strict: ctx.strict,
     });
+    if (ctx.relayOnly) this.connection.relayOnly();
     client.setNoDelay(true);
     client.on('data', (chunk: Buffer) => this.onData('client', chunk));
     client.pause(); // until the upstream is there to take the bytes
@@ -70,9 +82,9 @@ export class ProxyConnection {
     void this.connectUpstream();
   }
 
-  /** Ends the connection at once (the proxy is stopping). */
-  destroy(): void {
-    this.connection.endedByProxy('the proxy stopped');
+  /** Ends the connection at once (the proxy is stopping, or says `reason`). */
+  destroy(reason = 'the proxy stopped'): void {
+    this.connection.endedByProxy(reason);
     this.client.destroy();
     if (this.upstreamSocket) this.upstreamSocket.destroy();
     else this.abandonDial();
@@ -127,6 +139,7 @@ export class ProxyConnection {
     this.pumps.server = new Pump(socket, this.client);
     socket.on('data', (chunk: Buffer) => this.onData('server', chunk));
     this.watch(socket, 'server');
+    socket.resume(); // a socket handed over already open may have been paused by its opener
     this.client.resume();
   }
 
@@ -172,6 +185,7 @@ export class ProxyConnection {
     for (const event of events) this.emit(event);
     // --strict acts after the whole batch is out, so the events keep the wire's order.
     if (this.ctx.strict && this.connection.violated && this.connection.upgraded) this.strictClose();
+    if (this.connection.refusedRequest) this.destroy(this.connection.refusedRequest);
     this.watchResponse();
   }
 

@@ -1,25 +1,37 @@
 /**
  * The proxy's listener: accepts clients on loopback (or wherever --listen
  * says), plain or TLS, numbers the connections, and stamps every event with
- * its connection and time before handing it to the renderers. The upstream is
- * fixed here by configuration, never taken from a request (no open proxy).
+ * its connection and time before handing it to the renderers. In reverse mode
+ * the upstream is fixed here by configuration, never taken from a request; in
+ * forward mode each client names its host, within the policy given (the CLI
+ * makes sure a non-loopback listener is never an open proxy).
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import type { WireEvent, InspectorEvent, Side } from '../inspector/events.js';
+import type { ConnectionEvent, WireEvent, InspectorEvent, Side, TunnelKind } from '../inspector/events.js';
 import { stamp } from '../inspector/events.js';
 import { dial } from '../net/dial.js';
 import { formatAddress, type Endpoint } from '../net/endpoint.js';
 import { listenError } from '../net/listen-error.js';
-import { ProxyConnection } from './proxy-connection.js';
+import { ProxyConnection, type ConnectionContext } from './proxy-connection.js';
+import { ForwardConnection } from '../forward/forward-connection.js';
+import type { HostPolicy } from '../forward/host-policy.js';
+import type { ProxyAuth } from '../forward/proxy-auth.js';
+import type { CertificateAuthority } from '../tls-intercept/certificates.js';
+import { LeafCache } from '../tls-intercept/leaf-cache.js';
 
 export interface ProxyOptions {
   host: string;
   port: number;
-  upstream: Endpoint;
+  /** Reverse mode: every connection goes to this upstream. */
+  upstream?: Endpoint;
+  /** Forward mode (instead of `upstream`): each client names its host; see src/forward. */
+  forward?: ForwardOptions;
   onEvent(event: WireEvent): void;
   /** Skip certificate verification of a wss/https upstream. */
   insecure?: boolean;
+  /** Trusted roots for TLS upstreams instead of Node's (e.g. a test server's certificate). */
+  upstreamCa?: string | Buffer;
   strict?: boolean;
   previewBytes?: number;
   /** Data frames get a `payloadHead` for the pretty view (default true; NDJSON does without). */
@@ -30,10 +42,17 @@ export interface ProxyOptions {
   timeoutMs?: number;
 }
 
+export interface ForwardOptions {
+  policy: HostPolicy;
+  auth: ProxyAuth | null;
+  /** Signs the certificates shown to clients for intercepted TLS. */
+  ca: CertificateAuthority;
+}
+
 export interface RunningProxy {
   host: string;
   port: number;
-  /** The URL clients use: ws:// or wss://. */
+  /** The URL clients use: ws:// or wss:// in reverse mode, http:// (a proxy's) in forward mode. */
   url: string;
   /** Stops listening, ends every open connection (each reports its connection-end), then resolves. Idempotent. */
   close(): Promise<void>;
@@ -47,36 +66,74 @@ export interface RunningProxy {
   inject(conn: number, from: Side, frame: Uint8Array): string | null;
 }
 
+/** What the listener keeps of each open client connection. */
+interface Relay {
+  destroy(): void;
+  bufferedBytes(): number;
+}
+
 export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
-  const open = new Set<ProxyConnection>();
+  const open = new Set<Relay>();
+  /** The open relays by connection number, for injection. */
   const byNumber = new Map<number, ProxyConnection>();
   let nextConn = 1;
   let allClosed: (() => void) | null = null;
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const leaves = options.forward ? new LeafCache(options.forward.ca) : null;
 
-  const accept = (client: net.Socket) => {
+  /** Numbers a connection and reports it; its events are stamped from then on. */
+  const report = (client: net.Socket, upstream: string, tunnel?: TunnelKind) => {
     const conn = nextConn++;
     const emit = (event: InspectorEvent) => options.onEvent(stamp(event, conn, Date.now()));
-    emit({ type: 'connection', client: formatAddress(client.remoteAddress, client.remotePort), upstream: options.upstream.url });
-    const connection = new ProxyConnection(
+    const event: ConnectionEvent = { type: 'connection', client: formatAddress(client.remoteAddress, client.remotePort), upstream };
+    if (tunnel) event.tunnel = tunnel;
+    emit(event);
+    return { conn, emit };
+  };
+  const shared = { strict: options.strict ?? false, previewBytes: options.previewBytes, payloadHeads: options.payloadHeads, responseTimeoutMs: timeoutMs };
+  /** A relay for connection `conn`, known by its number until it is over. */
+  const relay = (conn: number, client: net.Socket, ctx: ConnectionContext, onDone: () => void): ProxyConnection => {
+    const connection = new ProxyConnection(client, ctx, () => {
+      byNumber.delete(conn);
+      onDone();
+    });
+    byNumber.set(conn, connection);
+    return connection;
+  };
+  const closed = (connection: Relay) => {
+    open.delete(connection);
+    if (open.size === 0) allClosed?.();
+  };
+
+  const acceptReverse = (client: net.Socket, upstream: Endpoint) => {
+    const { conn, emit } = report(client, upstream.url);
+    const dialOptions = { insecure: options.insecure, ca: options.upstreamCa, timeoutMs };
+    const connection: Relay = relay(
+      conn,
       client,
-      {
-        upstream: options.upstream,
-        dial: (signal) => dial(options.upstream, { insecure: options.insecure, timeoutMs, signal }),
-        emit,
-        strict: options.strict ?? false,
-        previewBytes: options.previewBytes,
-        payloadHeads: options.payloadHeads,
-        responseTimeoutMs: timeoutMs,
-      },
-      () => {
-        open.delete(connection);
-        byNumber.delete(conn);
-        if (open.size === 0) allClosed?.();
-      },
+      { ...shared, upstream, emit, dial: (signal) => dial(upstream, { ...dialOptions, signal }) },
+      () => closed(connection),
     );
     open.add(connection);
-    byNumber.set(conn, connection);
+  };
+
+  const acceptForward = (client: net.Socket, forward: ForwardOptions) => {
+    const connection: Relay = new ForwardConnection(client, {
+      ...forward,
+      leaves: leaves!,
+      insecure: options.insecure ?? false,
+      upstreamCa: options.upstreamCa,
+      timeoutMs,
+      open: (upstream, tunnel) => report(client, upstream, tunnel),
+      relay: (opened, socket, how, onDone) => relay(opened.conn, socket, { ...shared, ...how, emit: opened.emit }, onDone),
+      onDone: () => closed(connection),
+    });
+    open.add(connection);
+  };
+
+  const accept = (client: net.Socket) => {
+    if (options.forward) acceptForward(client, options.forward);
+    else acceptReverse(client, options.upstream!);
   };
 
   const server = options.tls
@@ -105,7 +162,7 @@ export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       resolve({
         host: options.host,
         port: address.port,
-        url: `${options.tls ? 'wss' : 'ws'}://${host}/`,
+        url: options.forward ? `http://${host}` : `${options.tls ? 'wss' : 'ws'}://${host}/`,
         close,
         bufferedBytes: () => {
           let total = 0;
