@@ -17,13 +17,15 @@ import { createFilteredSink } from '../render/filtered.js';
 import { makeChalk } from '../render/color.js';
 import { echoEngineOption, startEcho } from './echo-engine.js';
 import { UsageError } from './errors.js';
+import { MODE_HELP, parseForwardOptions, registerForwardOptions, type ForwardCliOptions } from './forward-options.js';
+import { caPaths, loadOrCreateCa, type LoadedCa } from '../tls-intercept/ca-store.js';
 import { parseCount, parseFilterOption, parseHostPort, parsePositiveNumber, parseSize, parseUrlOption, untilSignalled } from './options.js';
 import { DEFAULT_KEEP_BYTES, EventStore } from '../ui/event-store.js';
 import { DEFAULT_UI, startInspectorServer, type InspectorServer } from '../ui/server.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 
-export interface ProxyCliOptions {
+export interface ProxyCliOptions extends ForwardCliOptions {
   listen: string;
   upstream?: string;
   json?: boolean;
@@ -44,7 +46,7 @@ export interface ProxyCliOptions {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('proxy', { isDefault: true })
     .description('the MITM proxy: relays and inspects WebSocket traffic (default: in front of the embedded echo server)')
     .option('--listen <host:port>', 'where to listen (loopback unless you name another address)', DEFAULT_LISTEN)
@@ -63,7 +65,9 @@ export function register(program: Command): void {
     .option('--no-ui', 'no web inspector')
     .option('--keep <size>', 'history kept for the inspector, e.g. 256MiB (oldest closed connections go first)', '256MiB')
     .addOption(echoEngineOption())
-    .option('--no-color', 'no colours in the pretty view (NO_COLOR is honoured too)')
+    .option('--no-color', 'no colours in the pretty view (NO_COLOR is honoured too)');
+  registerForwardOptions(command)
+    .addHelpText('after', MODE_HELP)
     .action((options: ProxyCliOptions) => runProxy(options));
 }
 
@@ -78,11 +82,14 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
   const explicitUpstream = options.upstream === undefined ? null : parseUrlOption(options.upstream);
   if (explicitUpstream && options.deflate) throw new UsageError('--deflate configures the embedded echo server; it cannot be used with --upstream');
   if (explicitUpstream && options.echoEngine) throw new UsageError('--echo-engine configures the embedded echo server; it cannot be used with --upstream');
+  const forward = parseForwardOptions(options, listen.host, explicitUpstream !== null);
+  if (forward && (options.deflate || options.echoEngine)) throw new UsageError('--deflate and --echo-engine configure the embedded echo server, which forward mode does not start');
+  if (forward && tls) throw new UsageError('--tls-cert/--tls-key serve wss:// in reverse mode; forward mode intercepts TLS inside CONNECT tunnels');
 
   let echo: EchoServer | null = null;
-  let upstream: Endpoint;
+  let upstream: Endpoint | null = null;
   if (explicitUpstream) upstream = explicitUpstream;
-  else {
+  else if (!forward) {
     echo = await startEcho({ host: '127.0.0.1', port: 0, deflate: options.deflate, echoEngine: options.echoEngine });
     upstream = parseEndpoint(echo.url);
   }
@@ -98,6 +105,7 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
   if (options.har) sinks.push(createHarSink(options.har));
   const store = uiAt ? new EventStore(keepBytes) : null;
   const sink = fanOut(...sinks);
+  const ca = forward ? await loadCa() : null;
   // The inspector starts first (its port is checked before the proxy's); its acting routes reach the proxy once it runs.
   let running: RunningProxy | null = null;
   const act: ActTarget = {
@@ -108,7 +116,8 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
 
   const proxy = await startProxy({
     ...listen,
-    upstream,
+    upstream: upstream ?? undefined,
+    forward: forward && ca ? { ...forward, ca } : undefined,
     onEvent: (event) => {
       store?.add(event);
       sink.write(event);
@@ -130,7 +139,9 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
   });
 
   running = proxy;
-  const banner = bannerLines(proxy.url, upstream, echo, inspector?.url ?? null);
+  const banner = upstream
+    ? bannerLines(proxy.url, upstream, echo, inspector?.url ?? null)
+    : forwardBanner(proxy.url, ca!.paths.cert, inspector?.url ?? null);
   (options.json ? process.stderr : process.stdout).write(banner);
 
   await stop;
@@ -162,6 +173,27 @@ function bannerLines(proxyUrl: string, upstream: Endpoint, echo: EchoServer | nu
     '',
   ];
   return lines.join('\n') + '\n';
+}
+
+function forwardBanner(proxyUrl: string, caFile: string, inspectorUrl: string | null): string {
+  const lines = [
+    `wsinspect forward proxy listening on ${proxyUrl}`,
+    ...(inspectorUrl ? [`  inspector: ${inspectorUrl}`] : []),
+    `  point your client's HTTP proxy at it, e.g. chromium --proxy-server=${proxyUrl} --proxy-bypass-list='<-loopback>'`,
+    `  wss:// is intercepted with the CA in ${caFile} (how to trust it: wsinspect ca --help)`,
+    '  Ctrl-C to stop',
+    '',
+  ];
+  return lines.join('\n') + '\n';
+}
+
+/** The interception CA, made on first use; a failure (an unwritable home) is a one-line usage error. */
+async function loadCa(): Promise<LoadedCa> {
+  try {
+    return await loadOrCreateCa(caPaths());
+  } catch (err) {
+    throw new UsageError(`cannot use the interception CA: ${(err as Error).message}`);
+  }
 }
 
 function readTlsFiles(options: ProxyCliOptions): { cert: Buffer; key: Buffer } | undefined {
