@@ -8,6 +8,7 @@
  * $SCREENSHOT_DIR (default: a temp folder) for a person to look at.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
@@ -16,6 +17,8 @@ import WebSocket from 'ws';
 import { har as validateHar } from 'har-validator';
 import { haveChromium, launchChromium, type Chromium } from '../helpers/chromium.js';
 import { startInspected, type Inspected } from '../ui/support.js';
+import { headEnd, upgradeRequest } from '../helpers/net.js';
+import { encodeFrame } from '../../src/inspector/frame-encoder.js';
 
 const SHOTS = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'wsinspect-screens');
 mkdirSync(SHOTS, { recursive: true });
@@ -46,7 +49,7 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
   let page: Page;
 
   beforeAll(async () => {
-    chromium = await launchChromium({ viewport: { width: 1440, height: 900 } });
+    chromium = await launchChromium({ viewport: { width: 1440, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
   });
   afterAll(async () => {
     await chromium?.close();
@@ -103,6 +106,10 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     const lit = () => detail.locator('.hex-byte.lit').evaluateAll((els) => els.map((el) => Number(el.getAttribute('data-byte'))));
     expect(await lit()).toEqual([2, 3, 4, 5]);
     await page.screenshot({ path: join(SHOTS, 'frame-bits.png') });
+    await detail.getByRole('button', { name: 'Copy frame as hex' }).click();
+    await expect.poll(() => page.evaluate('navigator.clipboard.readText()')).toBe('81 85 37 fa 21 3d 7f 9f 4d 51 58');
+    await detail.getByRole('button', { name: 'Copy as base64' }).click();
+    await expect.poll(() => page.evaluate('navigator.clipboard.readText()')).toBe(Buffer.from('Hello').toString('base64'));
     // Byte -> fields: byte 0 lights FIN, RSV1-3 and the opcode in the diagram.
     await detail.locator('.hex-byte[data-byte="0"]').hover();
     const litFields = await detail.locator('.seg.lit').evaluateAll((els) => els.map((el) => el.getAttribute('data-field')));
@@ -282,4 +289,105 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     expect(heap).toBeLessThan(96 * 2 ** 20);
     await closeClient(ws);
   }, 90_000);
+
+  test('a violation: marked on its frame, listed with rule, severity, section and the RFC sentence, linked back to the frame', async () => {
+    await page.goto(fixture.url);
+    const port = Number(new URL(fixture.proxyUrl).port);
+    const socket = net.connect(port, '127.0.0.1');
+    let received = Buffer.alloc(0);
+    socket.on('data', (chunk) => (received = Buffer.concat([received, chunk])));
+    socket.write(upgradeRequest(`127.0.0.1:${port}`));
+    await expect.poll(() => headEnd(received)).toBeGreaterThan(0);
+    socket.write(encodeFrame({ opcode: 0x1, payload: 'not masked' })); // a client must mask
+    const rows = page.locator('.timeline-body .trow');
+    await rows.first().waitFor();
+    expect(await rows.first().getAttribute('class')).toContain('has-error');
+    expect(await rows.first().innerText()).toContain('client-frame-unmasked');
+
+    await page.getByRole('tab', { name: /Violations/ }).click();
+    const item = page.locator('.violation-list li').first();
+    await item.waitFor();
+    const text = await item.innerText();
+    expect(text).toMatch(/error[\s\S]*client-frame-unmasked[\s\S]*RFC6455 5\.1/i);
+    expect(text).toContain('A client MUST mask all frames that it sends to the server.');
+    await page.screenshot({ path: join(SHOTS, 'violations.png') });
+    await item.getByRole('button', { name: /show the frame/ }).click();
+    const detail = page.locator('.frame-detail');
+    await detail.waitFor();
+    expect(await detail.locator('.violations-inline').innerText()).toContain('client-frame-unmasked');
+    expect((await detail.locator('.seg[data-field="mask"] .seg-bits').innerText()).trim()).toBe('0');
+    socket.destroy();
+  });
+
+  test('pause holds the view while events keep arriving; resume shows them; clear empties the page', async () => {
+    await page.goto(fixture.url);
+    const ws = await openClient(fixture.proxyUrl);
+    ws.send('one');
+    await nextMessage(ws);
+    const rows = page.locator('.timeline-body .trow');
+    await expect.poll(() => rows.count()).toBe(2);
+    await page.getByRole('button', { name: /pause/ }).click();
+    ws.send('two');
+    await nextMessage(ws);
+    const resume = page.getByRole('button', { name: /resume/ });
+    await expect.poll(() => resume.innerText()).toMatch(/resume \(\d+ new events?\)/);
+    expect(await rows.count()).toBe(2);
+    await resume.click();
+    await expect.poll(() => rows.count()).toBe(4);
+    await page.getByRole('button', { name: 'clear' }).click();
+    await expect.poll(() => rows.count()).toBe(0);
+    expect(await page.locator('.connections tbody tr[data-conn]').count()).toBe(0);
+    await closeClient(ws);
+  });
+
+  test('permessage-deflate, a fragmented JSON message with a ping between its frames, and a close with a reason', async () => {
+    await page.close();
+    fixture = await (async () => {
+      const inspected = await startInspected({ deflate: true });
+      return { url: inspected.inspector.url, proxyUrl: inspected.proxy.url, inspected };
+    })();
+    page = await chromium.context.newPage();
+    page.setDefaultTimeout(8000);
+    await page.goto(fixture.url);
+    const ws = await openClient(fixture.proxyUrl, { perMessageDeflate: true }, false);
+    const json = JSON.stringify({ user: { id: 7, name: 'Ada', roles: ['admin', 'dev'] }, items: Array.from({ length: 8 }, (_, i) => ({ i, ok: i % 2 === 0 })) });
+    const echoed = nextMessage(ws);
+    ws.send(json.slice(0, 60), { fin: false, compress: true });
+    ws.ping('mid-message');
+    ws.send(json.slice(60), { fin: true, compress: true });
+    expect(await echoed).toBe(json);
+    await closeClient(ws);
+    const rows = page.locator('.timeline-body .trow');
+    await page.locator('.connections tbody tr').first().getByText(/closed/).waitFor();
+
+    // Frames: the two fragments bracketed as one message, the ping in between.
+    const texts = (await rows.allInnerTexts()).filter((text) => text.startsWith('→'));
+    expect(texts.slice(0, 3)).toEqual([
+      expect.stringMatching(/→[\s\S]*text[\s\S]*· 1·· M[\s\S]*1\/2/),
+      expect.stringMatching(/→[\s\S]*ping[\s\S]*mid-message/),
+      expect.stringMatching(/→[\s\S]*continuation[\s\S]*2\/2/),
+    ]);
+    // The compressed server frame: RSV1 set, its sizes before and after inflation.
+    await rows.filter({ hasText: /←/ }).filter({ hasText: 'text' }).first().click();
+    const detail = page.locator('.frame-detail');
+    expect((await detail.locator('.seg[data-field="rsv1"] .seg-bits').innerText()).trim()).toBe('1');
+    expect(await detail.innerText()).toMatch(/Compressed with permessage-deflate[\s\S]*inflate to 2\d\d B/);
+    // The JSON, pretty-printed and foldable.
+    const tree = detail.locator('.payload.json');
+    expect(await tree.locator('details').count()).toBeGreaterThan(8);
+    expect(await tree.innerText()).toContain('"name": "Ada"');
+    await tree.locator('details > summary').nth(1).click(); // fold "user"
+    expect(await tree.innerText()).not.toContain('"name": "Ada"');
+    await page.screenshot({ path: join(SHOTS, 'deflate-json.png') });
+
+    await page.getByRole('radio', { name: 'messages' }).click();
+    // Messages: the ping first (the message completed after it), then the message, its frames counted.
+    expect(await rows.first().innerText()).toMatch(/ping/);
+    expect(await rows.filter({ hasText: '→' }).nth(1).innerText()).toMatch(/text msg[\s\S]*2 frames[\s\S]*deflate/);
+    const close = rows.filter({ hasText: 'close' }).first();
+    expect(await close.innerText()).toContain('1000 Normal Closure "bye"');
+    await page.getByRole('tab', { name: 'Handshake' }).click();
+    expect(await page.locator('.extensions').innerText()).toMatch(/Accepted: permessage-deflate[\s\S]*No parameters: both sides keep their compression context/);
+    await page.screenshot({ path: join(SHOTS, 'handshake-deflate.png'), fullPage: true });
+  });
 });

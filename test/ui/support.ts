@@ -16,8 +16,10 @@ export interface Inspected {
   log: EventLog;
 }
 
-export async function startInspected(options: { keep?: number; host?: string; token?: string | null; uiDir?: string } = {}): Promise<Inspected> {
-  const echo = await startEchoServer();
+export async function startInspected(
+  options: { keep?: number; host?: string; token?: string | null; uiDir?: string; deflate?: boolean } = {},
+): Promise<Inspected> {
+  const echo = await startEchoServer({ deflate: options.deflate ?? false });
   onCleanup(() => echo.close());
   const store = new EventStore(options.keep);
   const log = new EventLog();

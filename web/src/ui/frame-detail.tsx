@@ -118,7 +118,7 @@ function FramePayload({ row, layout }: { row: FrameRow; layout: FrameLayout }) {
       </h4>
       {compressed && (
         <p class="note">
-          Compressed with permessage-deflate (RSV1 on the first frame): {message.event.wireBytes === null ? 'the' : formatBytes(message.event.wireBytes)} of DEFLATE data inflate to {formatBytes(message.event.size)}. <span class="section">RFC7692 7.2</span>
+          Compressed with permessage-deflate (RSV1 on the first frame): {message.event.wireBytes === null ? 'the frames' : formatBytes(message.event.wireBytes)} on the wire inflate to {formatBytes(message.event.size)}. <span class="section">RFC7692 7.2</span>
         </p>
       )}
       <MessageBody row={message} />

@@ -39,10 +39,12 @@ function framePreview(row: FrameRow): string {
     if (hex === undefined || hex === '') return f.payloadLength === 0 ? '(empty)' : '';
     return printable(fromHex(hex));
   }
-  // A data frame: the message's text when it came in this one frame, else what the preview holds.
+  // A data frame: the message's text when it came in this one frame, else what the preview holds
+  // (unless compressed: a continuation of a compressed message has RSV1 clear, its `compressed` says so).
   const message = row.message;
-  if (message && message.frames.length === 1 && !f.rsv1) return messagePreview(message);
-  if (f.payloadHead !== undefined && !f.rsv1) return printable(fromHex(f.payloadHead));
+  const compressed = f.rsv1 || f.compressed === true || message?.event.compressed === true;
+  if (message && message.frames.length === 1 && !compressed) return messagePreview(message);
+  if (f.payloadHead !== undefined && !compressed) return printable(fromHex(f.payloadHead));
   if (message) return `part of ${message.event.kind} message: ${messagePreview(message)}`;
   return '';
 }
