@@ -47,6 +47,7 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
   let chromium: Chromium;
   let fixture: { url: string; proxyUrl: string; inspected: Inspected };
   let page: Page;
+  const blocked: string[] = [];
 
   beforeAll(async () => {
     chromium = await launchChromium({ viewport: { width: 1440, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
@@ -62,10 +63,16 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     page.on('pageerror', (error) => {
       throw error;
     });
+    // The server's Content-Security-Policy must never have to block anything the page does.
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) blocked.push(message.text());
+    });
   });
   afterEach(async (context) => {
     if (context.task.result?.state === 'fail') await page.screenshot({ path: join(SHOTS, 'failed.png') });
     await page.close();
+    expect(blocked).toEqual([]);
+    blocked.length = 0;
   });
 
   test('connection row, frames in order, and one frame bit by bit with bytes lit both ways', async () => {
