@@ -70,7 +70,8 @@ const ALLOWED: Record<string, string[]> = {
   'accept-calc': [],
   inspector: ['accept-calc'],
   net: [],
-  render: ['inspector', 'accept-calc'],
+  filter: ['inspector'],
+  render: ['inspector', 'accept-calc', 'filter'],
   client: ['inspector', 'accept-calc', 'net'],
   proxy: ['inspector', 'net'],
 };
