@@ -15,10 +15,10 @@ import {
   parseClientOptions,
   type ClientCliOptions,
   type ClientIO,
-} from '../client/cli-options.js';
+} from './client-options.js';
 import type { ClientConnection } from '../client/connection.js';
-import { LINE_HELP, parseLine, type LineAction } from '../client/line-commands.js';
-import { PromptScreen } from '../client/prompt-screen.js';
+import { LINE_HELP, parseLine, type LineAction } from './line-commands.js';
+import { PromptScreen } from '../render/prompt-screen.js';
 import { escapeForTerminal } from '../render/escape.js';
 import type { TextOut } from '../render/sink.js';
 import { EXIT_FAILED, EXIT_OK } from './errors.js';

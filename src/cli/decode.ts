@@ -99,7 +99,6 @@ export async function runDecode(hex: string[], options: DecodeOptions, io: Decod
     io.stdout.write(
       renderFrameBreakdown(input, events, {
         chalk,
-        deflate: options.deflate ?? false,
         notes: guessNote ? [guessNote] : [],
         incomplete,
       }),

@@ -4,7 +4,7 @@
  * handshake is valid, 1 with the reason in one line when it is not.
  */
 import type { Command } from 'commander';
-import { addClientOptions, createReport, openConnection, parseClientOptions, type ClientCliOptions, type ClientIO } from '../client/cli-options.js';
+import { addClientOptions, createReport, openConnection, parseClientOptions, type ClientCliOptions, type ClientIO } from './client-options.js';
 import { EXIT_OK } from './errors.js';
 
 const HELP_AFTER = `

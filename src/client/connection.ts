@@ -12,7 +12,6 @@ import type { Connection } from '../inspector/connection.js';
 import type { InspectorEvent } from '../inspector/events.js';
 import { closePayload, encodeFrame, type FrameSpec } from '../inspector/frame-encoder.js';
 import { OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT } from '../inspector/opcodes.js';
-import { splitInto } from './line-commands.js';
 import { seconds } from './verdict.js';
 
 export interface ClientConnectionOptions {
@@ -182,4 +181,21 @@ function closeReply(payload: Buffer): Buffer {
   if (payload.length < 2) return Buffer.alloc(0);
   const code = payload.readUInt16BE(0);
   return closePayload(isSendableCloseCode(code) ? code : 1002);
+}
+
+/**
+ * `bytes` cut into `count` pieces as even as can be (the first ones one byte
+ * longer). A code point may be cut: UTF-8 validity is a property of the
+ * whole message, not of its frames (RFC 6455 5.6).
+ */
+export function splitInto(bytes: Buffer, count: number): Buffer[] {
+  const base = Math.floor(bytes.length / count);
+  const longer = bytes.length % count;
+  const pieces: Buffer[] = [];
+  for (let i = 0, at = 0; i < count; i++) {
+    const size = base + (i < longer ? 1 : 0);
+    pieces.push(bytes.subarray(at, at + size));
+    at += size;
+  }
+  return pieces;
 }

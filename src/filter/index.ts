@@ -23,17 +23,8 @@
  *   show(view.flush());
  */
 import { FilterSyntaxError } from './errors.js';
-import { compile, type FilterSubject } from './match.js';
-import { parseFilter as parseAst, type FilterAst } from './parse.js';
-
-export interface Filter {
-  readonly source: string;
-  readonly ast: FilterAst;
-  readonly empty: boolean;
-  readonly connectionLevel: boolean;
-  readonly needsFollowers: boolean;
-  matches(subject: FilterSubject): boolean;
-}
+import { compile, type Filter } from './match.js';
+import { parseFilter as parseAst } from './parse.js';
 
 export function parseFilter(source: string): Filter {
   const ast = parseAst(source);
@@ -62,5 +53,5 @@ export function tryParseFilter(source: string): FilterParse {
 
 export { FilterSyntaxError } from './errors.js';
 export { createFilterView, hostOf, type FilterView } from './view.js';
-export type { FilterSubject } from './match.js';
+export type { Filter, FilterSubject } from './match.js';
 export type { Clause, FilterAst, Term } from './parse.js';

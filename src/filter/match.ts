@@ -26,6 +26,16 @@ export interface FilterSubject {
 
 export type Predicate = (subject: FilterSubject) => boolean;
 
+/** A parsed and compiled filter expression. */
+export interface Filter {
+  readonly source: string;
+  readonly ast: FilterAst;
+  readonly empty: boolean;
+  readonly connectionLevel: boolean;
+  readonly needsFollowers: boolean;
+  matches(subject: FilterSubject): boolean;
+}
+
 export function compile(ast: FilterAst): Predicate {
   const tests = ast.clauses.map(clauseTest);
   if (tests.length === 0) return () => true;

@@ -14,7 +14,7 @@
  * MAX_HELD_CONTEXT held context events; all of it is let go at connection-end.
  */
 import type { WireEvent } from '../inspector/events.js';
-import type { Filter } from './index.js';
+import type { Filter } from './match.js';
 
 /** Context events held per connection before any match (an HTTP keep-alive connection may have many). */
 const MAX_HELD_CONTEXT = 32;

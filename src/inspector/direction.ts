@@ -16,6 +16,7 @@ import type {
 import { violation } from './events.js';
 import { FrameDecoder, type FrameHeader, type FrameSink } from './frame-decoder.js';
 import { MessageInflater } from './inflater.js';
+import { checkFrame, type FrameState } from './frame-rules.js';
 import { OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_TEXT, isControl, isReservedOpcode, opcodeName } from './opcodes.js';
 import { parseClosePayload } from './close-frame.js';
 import type { RuleId } from './rules.js';
@@ -61,7 +62,7 @@ interface OpenMessage {
 
 type FrameRole = 'message' | 'control' | 'ignored';
 
-export class DirectionInspector implements FrameSink {
+export class DirectionInspector implements FrameSink, FrameState {
   readonly side: Side;
   readonly stats = { frames: 0, messages: 0, wireBytes: 0 };
   /** The close frame this side sent, once it has sent one. */
@@ -70,8 +71,7 @@ export class DirectionInspector implements FrameSink {
   private readonly decoder = new FrameDecoder(this);
   private readonly previewBytes: number;
   private readonly payloadHeads: boolean;
-  private readonly rsv1IsDeflate: boolean;
-  private readonly rsvDefinedByExtension: boolean;
+  readonly rsvOwner: FrameState['rsvOwner'];
   private readonly inflater: MessageInflater | null;
   private readonly utf8 = new Utf8Validator();
   private out: InspectorEvent[] = [];
@@ -86,7 +86,7 @@ export class DirectionInspector implements FrameSink {
   private message: OpenMessage | null = null;
   /** See onPayload: the preview bytes being handed over may be kept as a view. */
   private borrowPreview = false;
-  private lastMaskKey: Uint8Array | null = null;
+  previousMaskKey: Uint8Array | null = null;
   /** Decoding was given up from outside (see abandon): bytes are only counted. */
   private abandoned = false;
   /** During pushToBoundary: stop the decoder at the next message boundary. */
@@ -96,8 +96,7 @@ export class DirectionInspector implements FrameSink {
     this.side = options.side;
     this.previewBytes = options.previewBytes ?? DEFAULT_PREVIEW_BYTES;
     this.payloadHeads = options.payloadHeads ?? true;
-    this.rsv1IsDeflate = Boolean(options.deflate);
-    this.rsvDefinedByExtension = options.rsvDefinedByExtension ?? false;
+    this.rsvOwner = options.rsvDefinedByExtension ? 'extension' : options.deflate ? 'deflate' : null;
     this.inflater = options.deflate
       ? new MessageInflater(options.deflate.noContextTakeover, options.maxInflate ?? DEFAULT_MAX_INFLATE)
       : null;
@@ -111,6 +110,10 @@ export class DirectionInspector implements FrameSink {
   /** True when the direction stopped between frames (not mid-header or mid-payload). */
   get atFrameBoundary(): boolean {
     return !this.abandoned && this.decoder.atFrameBoundary;
+  }
+
+  get messageOpen(): boolean {
+    return this.message !== null;
   }
 
   /** True between messages: at a frame boundary with no fragmented data message open. */
@@ -219,48 +222,13 @@ export class DirectionInspector implements FrameSink {
   // ---- rules -----------------------------------------------------------
 
   /** A rule broken by the frame being read: reported right after its frame event. */
-  private flag(rule: RuleId, message: string): void {
+  private readonly flag = (rule: RuleId, message: string): void => {
     this.pending.push(violation(rule, this.side, message));
-  }
+  };
 
   private checkHeader(h: FrameHeader): void {
-    const side = this.side;
-    if (this.closeSent) this.flag('data-after-close', `${opcodeName(h.opcode)} frame sent after this side's close frame`);
-    if (side === 'client' && !h.masked) this.flag('client-frame-unmasked', 'client frame is not masked');
-    if (side === 'server' && h.masked) this.flag('server-frame-masked', 'server frame is masked');
-    if (h.maskKey) {
-      const k = h.maskKey;
-      if ((k[0]! | k[1]! | k[2]! | k[3]!) === 0) this.flag('mask-key-weak', 'masking key is all zeros');
-      else if (this.lastMaskKey && sameKey(k, this.lastMaskKey)) this.flag('mask-key-weak', 'masking key repeats the previous frame\'s');
-    }
-    this.lastMaskKey = h.maskKey; // "the previous frame": an unmasked one has no key to repeat
-    this.checkReservedBits(h);
-    if (isReservedOpcode(h.opcode)) this.flag('reserved-opcode', `opcode 0x${h.opcode.toString(16)} is reserved`);
-    if (isControl(h.opcode) && h.payloadLength > 125) {
-      this.flag('control-frame-too-long', `${opcodeName(h.opcode)} frame payload is ${h.payloadLength} bytes; control frames allow 125`);
-    }
-    if (isControl(h.opcode) && !h.fin) this.flag('control-frame-fragmented', `${opcodeName(h.opcode)} frame has FIN clear; control frames cannot be fragmented`);
-    if (h.opcode === OP_CONTINUATION && !this.message) this.flag('unexpected-continuation', 'continuation frame with no message open');
-    if ((h.opcode === OP_TEXT || h.opcode === 0x2) && this.message) {
-      this.flag('expected-continuation', `new ${opcodeName(h.opcode)} frame while a fragmented message is open`);
-    }
-    if (h.lengthNotMinimal) {
-      this.flag('length-not-minimal', `payload length ${h.payloadLength} sent in ${h.lengthBits} bits; the shortest form must be used`);
-    }
-  }
-
-  private checkReservedBits(h: FrameHeader): void {
-    if (this.rsvDefinedByExtension) return;
-    if (h.rsv1) {
-      if (!this.rsv1IsDeflate) this.flag('reserved-bits', 'RSV1 is set but no extension defining it was negotiated');
-      else if (isControl(h.opcode) || h.opcode === OP_CONTINUATION) {
-        this.flag('deflate-rsv1-misuse', `RSV1 set on a ${opcodeName(h.opcode)} frame; permessage-deflate allows it only on a message's first frame`);
-      }
-    }
-    if (h.rsv2 || h.rsv3) {
-      const bits = h.rsv2 && h.rsv3 ? 'RSV2 and RSV3 are' : h.rsv2 ? 'RSV2 is' : 'RSV3 is';
-      this.flag('reserved-bits', `${bits} set but no extension defining them was negotiated`);
-    }
+    checkFrame(h, this, this.flag);
+    this.previousMaskKey = h.maskKey; // "the previous frame": an unmasked one has no key to repeat
   }
 
   // ---- messages --------------------------------------------------------
@@ -450,10 +418,6 @@ function hex4(key: Uint8Array): string {
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-}
-
-function sameKey(a: Uint8Array, b: Uint8Array): boolean {
-  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
 }
 
 /** The preview as text; when it holds only a prefix, a code point cut at its end is dropped. */

@@ -11,7 +11,7 @@ import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { FrameHeader } from '../inspector/frame-decoder.js';
 import type { FrameEvent, InspectorEvent, MessageEvent, Side, ViolationEvent } from '../inspector/events.js';
-import { OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_TEXT, isControl, opcodeName } from '../inspector/opcodes.js';
+import { OP_CLOSE, opcodeName } from '../inspector/opcodes.js';
 import { unmaskInto } from '../inspector/unmask.js';
 import { incompleteTailLength } from '../inspector/utf8-stream.js';
 import { escapeForTerminal } from './escape.js';
@@ -37,8 +37,6 @@ export interface IncompleteFrame {
 
 export interface BreakdownOptions {
   chalk: ChalkInstance;
-  /** permessage-deflate was negotiated: RSV1 on a message's first frame means compressed. */
-  deflate?: boolean;
   /** Lines printed above the frames (e.g. how the direction was chosen). */
   notes?: string[];
   incomplete?: IncompleteFrame | null;
@@ -47,11 +45,10 @@ export interface BreakdownOptions {
 /** The fields the title needs, common to a FrameEvent and a FrameHeader. */
 type TitleFields = Pick<FrameHeader, 'fin' | 'rsv1' | 'rsv2' | 'rsv3' | 'opcode' | 'masked' | 'payloadLength' | 'lengthBits'>;
 
-/** The data message frames belong to, tracked so continuation frames are shown as what they continue. */
-interface OpenMessage {
+/** What a data frame's event says of its message; `null` for control frames and orphan continuations. */
+interface FrameMessage {
   kind: 'text' | 'binary';
   compressed: boolean;
-  payloadBytes: number;
 }
 
 export function renderFrameBreakdown(input: Uint8Array, events: InspectorEvent[], options: BreakdownOptions): string {
@@ -60,18 +57,19 @@ export function renderFrameBreakdown(input: Uint8Array, events: InspectorEvent[]
   /** Frames, the incomplete tail and the summary each start after a blank line. */
   const block = (blockLines: string[]) => lines.push(...(lines.length > 0 ? [''] : []), ...blockLines);
   let frameNumber = 0;
-  let open: OpenMessage | null = null;
+  /** Payload bytes of the data frames since the last message: what a compressed message inflated from. */
+  let payloadBytes = 0;
   for (const event of events) {
     if (event.type === 'frame') {
       frameNumber++;
-      open = trackMessage(open, event, options.deflate ?? false);
-      const belongsTo = isControl(event.opcode) ? null : open;
-      block(renderFrame(input, event, frameNumber, belongsTo, c));
+      const message = event.messageKind ? { kind: event.messageKind, compressed: event.compressed ?? false } : null;
+      if (message) payloadBytes += event.payloadLength;
+      block(renderFrame(input, event, frameNumber, message, c));
     } else if (event.type === 'violation') {
       lines.push(...renderViolation(event, c));
     } else if (event.type === 'message') {
-      lines.push(...renderMessage(event, open, c));
-      open = null;
+      lines.push(...renderMessage(event, payloadBytes, c));
+      payloadBytes = 0;
     } else if (event.type === 'undecodable') {
       lines.push(...wrapWords(`✖ undecodable: ${escapeForTerminal(event.message)}`, INDENT).map((l) => c.red(l)));
     }
@@ -81,20 +79,9 @@ export function renderFrameBreakdown(input: Uint8Array, events: InspectorEvent[]
   return `${lines.join('\n')}\n`;
 }
 
-/** Follows messages as the inspector does: a text/binary frame opens one, continuations add to it. */
-function trackMessage(open: OpenMessage | null, frame: FrameEvent, deflate: boolean): OpenMessage | null {
-  if (frame.opcode === OP_TEXT || frame.opcode === OP_BINARY) {
-    open = { kind: frame.opcode === OP_TEXT ? 'text' : 'binary', compressed: deflate && frame.rsv1, payloadBytes: 0 };
-  } else if (frame.opcode !== OP_CONTINUATION) {
-    return open;
-  }
-  if (open) open.payloadBytes += frame.payloadLength;
-  return open;
-}
-
 // ---- one frame --------------------------------------------------------
 
-function renderFrame(input: Uint8Array, frame: FrameEvent, n: number, message: OpenMessage | null, c: ChalkInstance): string[] {
+function renderFrame(input: Uint8Array, frame: FrameEvent, n: number, message: FrameMessage | null, c: ChalkInstance): string[] {
   const header = input.subarray(frame.offset, frame.offset + frame.headerLength);
   const lines = [...title(`Frame ${n}`, frame.from, frame, c), ...headerTable(header, c)];
   const payloadStart = frame.offset + frame.headerLength;
@@ -193,7 +180,7 @@ const NO_BORDER = {
  * The payload as it travelled (masked), as the receiver sees it after XOR with
  * the key (unmasked), then what it means for this kind of frame.
  */
-function renderPayload(wire: Uint8Array, frame: FrameEvent, message: OpenMessage | null, c: ChalkInstance): string[] {
+function renderPayload(wire: Uint8Array, frame: FrameEvent, message: FrameMessage | null, c: ChalkInstance): string[] {
   const shown = wire.subarray(0, PAYLOAD_SHOWN);
   const plain = unmasked(shown, frame.maskKey);
   // Bytes that are not text get an ASCII column; text and close frames say what they mean below instead.
@@ -254,7 +241,7 @@ function renderViolation(v: ViolationEvent, c: ChalkInstance): string[] {
  * A one-line summary of the message (its text too when that fits); a
  * compressed one also shows how much it inflated, and to what.
  */
-function renderMessage(m: MessageEvent, open: OpenMessage | null, c: ChalkInstance): string[] {
+function renderMessage(m: MessageEvent, payloadBytes: number, c: ChalkInstance): string[] {
   const facts = [m.kind, plural(m.frames ?? 0, 'frame'), ...(m.compressed ? ['compressed'] : []), plural(m.size, 'byte')];
   const head = `${c.green('message:')} ${facts.join(', ')}`;
   const lines = [head];
@@ -268,7 +255,7 @@ function renderMessage(m: MessageEvent, open: OpenMessage | null, c: ChalkInstan
     if (visibleWidth(inline) <= VIEW_WIDTH) lines[0] = inline;
     else lines.push(...quoted('text:', chars, c, closing));
   }
-  if (m.compressed && open) lines.push(labelled('inflated:', `${plural(m.size, 'byte')} from ${open.payloadBytes}`, c));
+  if (m.compressed) lines.push(labelled('inflated:', `${plural(m.size, 'byte')} from ${payloadBytes}`, c));
   if (m.compressed && m.kind === 'binary' && m.base64) {
     lines.push(...hexRows('', Buffer.from(m.base64, 'base64').subarray(0, PAYLOAD_SHOWN), true, c));
   }

@@ -3,38 +3,13 @@
  * (every header field, then a preview of the payload), and a message line
  * only where it adds to what the frames showed.
  */
-import type { CloseInfo, FrameEvent, MessageEvent, Side } from '../inspector/events.js';
-import { OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT, isControl } from '../inspector/opcodes.js';
+import type { CloseInfo, FrameEvent, MessageEvent } from '../inspector/events.js';
+import { OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, isControl } from '../inspector/opcodes.js';
 import { columns, eventLine, formatBytes, hexPreview, plural, quotePreview, type Layout } from './pretty-text.js';
 import type { Stamped } from './sink.js';
 
-/** What a data frame carries: continuation frames don't say, the first frame of their message did. */
-export interface DataKind {
-  kind: 'text' | 'binary' | null;
-  compressed: boolean;
-}
-
-/** Per connection: the fragmented message each side has open. */
-export class OpenMessages {
-  private readonly open: Record<Side, DataKind | null> = { client: null, server: null };
-
-  /** The frame's data kind, null for control and reserved opcodes; `rsv1IsDeflate`: permessage-deflate is in use. */
-  enter(frame: FrameEvent, rsv1IsDeflate: boolean): DataKind | null {
-    if (frame.opcode === OP_TEXT || frame.opcode === OP_BINARY) {
-      const kind = frame.opcode === OP_TEXT ? 'text' : 'binary';
-      const data: DataKind = { kind, compressed: frame.rsv1 && rsv1IsDeflate };
-      this.open[frame.from] = frame.fin ? null : data;
-      return data;
-    }
-    if (frame.opcode !== OP_CONTINUATION) return null;
-    const data = this.open[frame.from] ?? { kind: null, compressed: false };
-    if (frame.fin) this.open[frame.from] = null;
-    return data;
-  }
-}
-
 /** `#3 14:02:11.123 C→S text   FIN    mask 37fa213d 5 B (7-bit)   "Hello"` */
-export function frameLine(frame: Stamped<FrameEvent>, data: DataKind | null, layout: Layout): string {
+export function frameLine(frame: Stamped<FrameEvent>, layout: Layout): string {
   const { chalk } = layout;
   const mask = frame.maskKey === null ? 'unmasked' : `mask ${frame.maskKey}`;
   const line = eventLine(frame.conn, frame.ts, frame.from, layout)
@@ -43,7 +18,7 @@ export function frameLine(frame: Stamped<FrameEvent>, data: DataKind | null, lay
     .add(mask.padEnd(14), frame.maskKey === null ? chalk.dim : undefined)
     // Padded for up to 99 B: that keeps 80 columns for `1000 Normal Closure`; longer lengths push the preview along.
     .add(`${`${frameLength(frame.payloadLength)} (${frame.lengthBits}-bit)`.padEnd(12)} `);
-  const preview = framePreview(frame, data, layout.width - line.width, layout);
+  const preview = framePreview(frame, layout.width - line.width, layout);
   // An empty preview leaves the padding of the length column behind.
   return line.add(preview).toString().trimEnd();
 }
@@ -78,13 +53,13 @@ function flags(frame: FrameEvent): string {
   return `${frame.fin ? 'FIN' : '···'}${rsv ? ` R${rsv}` : ''}`;
 }
 
-function framePreview(frame: FrameEvent, data: DataKind | null, budget: number, layout: Layout): string {
+function framePreview(frame: FrameEvent, budget: number, layout: Layout): string {
   if (frame.opcode === OP_CLOSE) return closePreview(frame.close, budget);
   if (frame.opcode === OP_PING || frame.opcode === OP_PONG) return controlPreview(frame, budget);
   // The payload of a compressed frame is deflate output: its message line shows the text.
-  if (data?.compressed) return budget >= 12 ? layout.chalk.dim('(compressed)') : '';
+  if (frame.compressed) return budget >= 12 ? layout.chalk.dim('(compressed)') : '';
   if (frame.payloadHead === undefined) return ''; // the producer kept no payload bytes for data frames
-  if (data?.kind === 'text') return quotePreview(payloadText(frame), budget, hasMore(frame));
+  if (frame.messageKind === 'text') return quotePreview(payloadText(frame), budget, hasMore(frame));
   return hexPreview(frame.payloadHead, budget, hasMore(frame));
 }
 

@@ -7,8 +7,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import type { MessageEvent, ViolationEvent, WireEvent } from '../inspector/events.js';
-import { PERMESSAGE_DEFLATE } from '../inspector/extensions.js';
-import { OpenMessages, frameLine, messageLine } from './pretty-frame.js';
+import { frameLine, messageLine } from './pretty-frame.js';
 import { handshakeLines, type HandshakeEvent } from './pretty-handshake.js';
 import { heldLines, injectedLines, releasedLines } from './pretty-act.js';
 import {
@@ -45,9 +44,6 @@ export function createPrettySink(out: TextOut, options: PrettyOptions): EventSin
 
 /** What the view remembers about a connection, until it ends. */
 interface ConnectionState {
-  /** RSV1 is taken for permessage-deflate (its only registered use) until the handshake says otherwise. */
-  rsv1IsDeflate: boolean;
-  open: OpenMessages;
   tally: ConnectionTally;
   /** A handshake event waits for its violations, which follow it, to show them in its verdicts. */
   pending: { event: HandshakeEvent; violations: Array<Stamped<ViolationEvent>> } | null;
@@ -93,7 +89,7 @@ class PrettySink implements EventSink {
       case 'frame': {
         const state = this.state(event.conn);
         state.tally.websocket = true;
-        const line = frameLine(event, state.open.enter(event, state.rsv1IsDeflate), layout);
+        const line = frameLine(event, layout);
         return event.injected ? [line, ...injectedLines(event.conn, layout)] : [line];
       }
       case 'message': {
@@ -120,10 +116,7 @@ class PrettySink implements EventSink {
 
   private hold(event: HandshakeEvent): void {
     const state = this.state(event.conn);
-    if (event.type === 'handshake-response') {
-      state.rsv1IsDeflate = event.extensions.some((extension) => extension.name === PERMESSAGE_DEFLATE);
-      state.tally.websocket = event.status === 101;
-    }
+    if (event.type === 'handshake-response') state.tally.websocket = event.status === 101;
     state.pending = { event, violations: [] };
     // The violations come in the same batch as their handshake event, so the end of this tick is late enough,
     // and an idle connection (no frame for a minute) still shows its handshake at once.
@@ -155,8 +148,6 @@ class PrettySink implements EventSink {
     let state = this.connections.get(conn);
     if (!state) {
       state = {
-        rsv1IsDeflate: true,
-        open: new OpenMessages(),
         tally: { websocket: false, compressed: { wireBytes: 0, size: 0 } },
         pending: null,
       };

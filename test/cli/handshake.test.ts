@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { runHandshake } from '../../src/cli/handshake.js';
 import { UsageError } from '../../src/cli/errors.js';
-import type { ClientCliOptions } from '../../src/client/cli-options.js';
+import type { ClientCliOptions } from '../../src/cli/client-options.js';
 import { startEchoServer } from '../../src/echo/echo-server.js';
 import { captureIO, closedPort, events, fakeServer, onStop, stopAll, tlsEcho, wsServer } from '../client/support.js';
 

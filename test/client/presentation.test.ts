@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { BARE_LF_NOTE, rawHeadLines } from '../../src/client/raw-head.js';
+import { BARE_LF_NOTE, rawHeadLines } from '../../src/render/raw-head.js';
 import { tlsSummary, type TlsInfo } from '../../src/client/tls-info.js';
 
 test('rawHeadLines: each line escaped, bare LF marked, the blank line left out', () => {

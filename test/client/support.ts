@@ -11,7 +11,7 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type ServerOptions } from 'ws';
 import { computeAccept } from '../../src/accept-calc/accept.js';
-import type { ClientIO } from '../../src/client/cli-options.js';
+import type { ClientIO } from '../../src/cli/client-options.js';
 import { HeadParser } from '../../src/inspector/http-head.js';
 import { headerValue } from '../../src/inspector/http-head.js';
 

@@ -10,6 +10,7 @@ import { DEFAULT_PREVIEW_BYTES, DirectionInspector, type DirectionOptions } from
 import type { InspectorEvent } from '../../src/inspector/events.js';
 import { encodeClose, encodeFrame } from '../../src/inspector/frame-encoder.js';
 import { OP_BINARY, OP_CONTINUATION, OP_PING, OP_TEXT } from '../../src/inspector/opcodes.js';
+import { bytesAllocated } from '../helpers/allocations.js';
 import {
   concat,
   decode,
@@ -251,12 +252,14 @@ describe('bounded memory and big claims', () => {
         const inspector = new DirectionInspector({ side });
         const header = encodeFrame({ opcode, declaredLength: 2n ** 62n, maskKey: side === 'client' ? K1 : null });
         const chunk = Buffer.alloc(64 * 1024, 0x61);
-        const before = process.memoryUsage().arrayBuffers;
-        const events = [...inspector.push(header)];
-        for (let i = 0; i < 16; i++) events.push(...inspector.push(chunk));
-        const grown = process.memoryUsage().arrayBuffers - before;
+        const events: InspectorEvent[] = [];
+        const allocated = bytesAllocated(() => {
+          events.push(...inspector.push(header));
+          for (let i = 0; i < 16; i++) events.push(...inspector.push(chunk));
+        });
         expect(events).toEqual([]); // no frame event before the frame completes, no violation for a valid header
-        expect(grown).toBeLessThan(4 * 1024 * 1024);
+        // The 64 KiB text preview at most (and the shared unmask scratch on first use), nothing like the 1 MiB seen.
+        expect(allocated).toBeLessThanOrEqual(2 * 64 * 1024);
         expect(inspector.atFrameBoundary).toBe(false);
         expect(inspector.lost).toBe(false);
         expect(inspector.stats.wireBytes).toBe(header.length + 16 * chunk.length);
@@ -288,15 +291,13 @@ describe('bounded memory and big claims', () => {
     expect(text.startsWith(message!.text!)).toBe(true);
   });
 
-  test('a deflate bomb stops at maxInflate, quickly', () => {
+  test('a deflate bomb stops at maxInflate', () => {
+    // How fast it stops is measured in npm run bench, not here.
     const bomb = deflateRawSync(Buffer.alloc(200e6), { finishFlush: zlib.Z_SYNC_FLUSH }).subarray(0, -4);
     const frame = encodeFrame({ opcode: OP_BINARY, rsv1: true, payload: bomb });
-    const started = performance.now();
     const events = decode(frame, { side: 'server', deflate: { noContextTakeover: false }, maxInflate: 1 << 20 }, [16384]);
-    const elapsed = performance.now() - started;
     expect(types(events)).toEqual(['frame', 'message']);
     expect(messages(events)[0]).toMatchObject({ compressed: true, size: 1 << 20, truncated: true });
     expect(Buffer.from(messages(events)[0]!.base64!, 'base64').length).toBe(64 * 1024);
-    expect(elapsed).toBeLessThan(1500);
   });
 });

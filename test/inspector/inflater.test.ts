@@ -142,13 +142,12 @@ describe('budget', () => {
     ]);
   });
 
-  test('a decompression bomb stops at the budget in bounded time', () => {
+  test('a decompression bomb stops at the budget', () => {
+    // How fast is for npm run bench; here, that no more than the budget comes out.
     const bomb = compress(Buffer.alloc(100e6));
-    const started = performance.now();
     const [result] = inflateAll([[bomb]], false, 65536, 1 << 20);
     expect(result).toMatchObject({ error: null, partial: true });
     expect(result!.output.length).toBe(1 << 20);
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
 

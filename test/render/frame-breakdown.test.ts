@@ -92,7 +92,7 @@ describe('renderFrameBreakdown', () => {
   });
 
   test('a compressed message shows its inflated text and sizes', () => {
-    const out = breakdown(hex('c1 07 f2 48 cd c9 c9 07 00'), { side: 'server', deflate: { noContextTakeover: false } }, { deflate: true });
+    const out = breakdown(hex('c1 07 f2 48 cd c9 c9 07 00'), { side: 'server', deflate: { noContextTakeover: false } });
     expect(out).toContain('message: text, 1 frame, compressed, 5 bytes: "Hello"');
     expect(out).toMatch(/inflated: +5 bytes from 7/);
   });

@@ -55,6 +55,9 @@ interface FrameSpec {
   length?: number;
   lengthBits?: 7 | 16 | 64;
   close?: FrameEvent['close'];
+  /** A continuation's message, as the inspector tracks it (text and binary frames say it themselves). */
+  messageKind?: 'text' | 'binary' | null;
+  compressed?: boolean;
 }
 
 const OPCODE_NAMES: Record<number, FrameEvent['opcodeName']> = { 0: 'continuation', 1: 'text', 2: 'binary', 8: 'close', 9: 'ping', 10: 'pong' };
@@ -72,6 +75,12 @@ function frame(spec: FrameSpec = {}): FrameEvent {
     opcode, opcodeName: OPCODE_NAMES[opcode] ?? 'reserved', masked: maskKey !== null, maskKey,
     payloadLength, headerLength, wireLength: headerLength + payloadLength, offset: 0, lengthBits,
     payloadHead: payload.subarray(0, 32).toString('hex'),
+    ...(opcode >= 8
+      ? { payloadHex: payload.subarray(0, 125).toString('hex') }
+      : {
+          messageKind: spec.messageKind ?? (opcode === 1 ? 'text' : opcode === 2 ? 'binary' : null),
+          compressed: spec.compressed ?? (spec.rsv1 ?? false),
+        }),
     ...(spec.close ? { close: spec.close } : {}),
   };
 }
@@ -193,7 +202,7 @@ describe('frame lines', () => {
     const out = lines(
       await render([
         at(frame({ payload: Buffer.from('f248cdc9', 'hex'), fin: false, rsv1: true })),
-        at(frame({ opcode: 0, payload: Buffer.from('c90700', 'hex') })),
+        at(frame({ opcode: 0, payload: Buffer.from('c90700', 'hex'), messageKind: 'text', compressed: true })),
         at({ type: 'message', from: 'client', kind: 'text', frames: 2, compressed: true, wireBytes: 7, size: 5, text: 'Hello', truncated: false }),
       ]),
     );
@@ -206,7 +215,7 @@ describe('frame lines', () => {
     const at = conn();
     const euro = Buffer.from('€uro'); // e2 82 ac 75 72 6f
     const out = lines(
-      await render([at(frame({ payload: Buffer.concat([Buffer.from('a'), euro.subarray(0, 1)]), fin: false })), at(frame({ opcode: 0, payload: euro.subarray(1) }))]),
+      await render([at(frame({ payload: Buffer.concat([Buffer.from('a'), euro.subarray(0, 1)]), fin: false })), at(frame({ opcode: 0, payload: euro.subarray(1), messageKind: 'text' }))]),
     );
     expect(out[0]).toMatch(/ "a"$/);
     expect(out[1]).toMatch(/ cont .* "uro"$/);

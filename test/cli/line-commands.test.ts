@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { parseLine, splitInto } from '../../src/client/line-commands.js';
+import { parseLine } from '../../src/cli/line-commands.js';
+import { splitInto } from '../../src/client/connection.js';
 
 test.each([
   ['hello', { kind: 'text', text: 'hello' }],

@@ -4,16 +4,16 @@
  * one-line UsageError (exit 2).
  */
 import type { Command } from 'commander';
-import { EXIT_FAILED, UsageError } from '../cli/errors.js';
-import { parsePositiveNumber, parseUrlOption } from '../cli/options.js';
+import { EXIT_FAILED, UsageError } from './errors.js';
+import { parsePositiveNumber, parseUrlOption } from './options.js';
 import type { Endpoint } from '../net/endpoint.js';
 import { makeChalk } from '../render/color.js';
 import { escapeForTerminal } from '../render/escape.js';
 import type { TextOut } from '../render/sink.js';
-import { openWebSocket, type OpenSettings } from './open.js';
-import { ClientConnection } from './connection.js';
-import { Report } from './report.js';
-import { checkProtocolName, parseHeaderArg } from './request.js';
+import { openWebSocket, type OpenSettings } from '../client/open.js';
+import { ClientConnection } from '../client/connection.js';
+import { Report } from './client-report.js';
+import { checkProtocolName, parseHeaderArg } from '../client/request.js';
 
 /** The shared flags as commander hands them over (tests pass the same shape). */
 export interface ClientCliOptions {

@@ -79,20 +79,3 @@ function fragment(args: string): LineAction {
 function invalid(message: string): LineAction {
   return { kind: 'invalid', message };
 }
-
-/**
- * `bytes` cut into `count` pieces as even as can be (the first ones one byte
- * longer). A code point may be cut: UTF-8 validity is a property of the
- * whole message, not of its frames (RFC 6455 5.6).
- */
-export function splitInto(bytes: Buffer, count: number): Buffer[] {
-  const base = Math.floor(bytes.length / count);
-  const longer = bytes.length % count;
-  const pieces: Buffer[] = [];
-  for (let i = 0, at = 0; i < count; i++) {
-    const size = base + (i < longer ? 1 : 0);
-    pieces.push(bytes.subarray(at, at + size));
-    at += size;
-  }
-  return pieces;
-}

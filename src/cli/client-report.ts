@@ -5,7 +5,7 @@
  * exit code.
  */
 import type { ChalkInstance } from 'chalk';
-import type { ConnectionEvent, InspectorEvent, Side } from '../inspector/events.js';
+import type { InspectorEvent, Side } from '../inspector/events.js';
 import { stamp } from '../inspector/events.js';
 import { escapeForTerminal } from '../render/escape.js';
 import { createNdjsonSink } from '../render/ndjson.js';
@@ -13,15 +13,9 @@ import { createPrettySink } from '../render/pretty.js';
 import { indentUnder } from '../render/pretty-lines.js';
 import { Line, hanging } from '../render/pretty-text.js';
 import type { EventSink, TextOut } from '../render/sink.js';
-import { BARE_LF_NOTE, rawHeadLines } from './raw-head.js';
-import { tlsSummary, type TlsInfo } from './tls-info.js';
-
-/** The `connection` event of a client: `client` is our end; `server` and `tls` are fields the contract lets us add. */
-export interface ClientConnectionEvent extends ConnectionEvent {
-  /** The address actually connected to, "ip:port". */
-  server: string;
-  tls: TlsInfo | null;
-}
+import { BARE_LF_NOTE, rawHeadLines } from '../render/raw-head.js';
+import type { ClientConnectionEvent, OpenReporter } from '../client/open.js';
+import { tlsSummary } from '../client/tls-info.js';
 
 export interface ReportOptions {
   json: boolean;
@@ -30,7 +24,7 @@ export interface ReportOptions {
   width?: number;
 }
 
-export class Report {
+export class Report implements OpenReporter {
   /** Each TCP connection gets the next id (a followed redirect opens a new one). */
   private conn = 0;
   private errorCount = 0;
