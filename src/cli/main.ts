@@ -17,6 +17,7 @@ import * as connect from './connect.js';
 import * as read from './read.js';
 import * as send from './send.js';
 import * as ca from './ca.js';
+import { addVersionOption } from './version.js';
 
 /** Each command module adds itself to the program; its action sets process.exitCode. */
 const commands = [proxy, echo, accept, key, decode, handshake, connect, read, send, ca];
@@ -27,6 +28,7 @@ function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(oneLineUsageError(str)) });
   for (const command of commands) command.register(program);
+  addVersionOption(program);
   // Commander applies exitOverride/configureOutput to subcommands created after these calls.
   return program;
 }

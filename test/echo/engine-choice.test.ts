@@ -31,10 +31,15 @@ const REPORT_UWS = preload(
     if (loaded.length) process.stderr.write('uWS loaded: ' + loaded.join(' ') + '\\n');
   });`,
 );
-/** Every native binary fails as the Node 22/24 builds do on glibc 2.36. */
+/** Every native binary exists but fails to load, as the Node 20-25 builds do on glibc 2.36. */
 const OLD_GLIBC = preload(
   'old-glibc',
-  `require('node:module')._extensions['.node'] = (module, file) => {
+  `const Module = require('node:module');
+  const resolve = Module._resolveFilename;
+  Module._resolveFilename = function (request, ...rest) {
+    return request.endsWith('.node') ? request : resolve.call(this, request, ...rest);
+  };
+  Module._extensions['.node'] = (module, file) => {
     throw new Error("/lib/x86_64-linux-gnu/libc.so.6: version \`GLIBC_2.38' not found (required by " + file + ')');
   };`,
 );
