@@ -19,6 +19,7 @@ import { echoEngineOption, startEcho } from './echo-engine.js';
 import { UsageError } from './errors.js';
 import { MODE_HELP, parseForwardOptions, registerForwardOptions, type ForwardCliOptions } from './forward-options.js';
 import { caPaths, loadOrCreateCa, type LoadedCa } from '../tls-intercept/ca-store.js';
+import { openPcap } from './pcap-option.js';
 import { parseCount, parseFilterOption, parseHostPort, parsePositiveNumber, parseSize, parseUrlOption, untilSignalled } from './options.js';
 import { DEFAULT_KEEP_BYTES, EventStore } from '../ui/event-store.js';
 import { DEFAULT_UI, startInspectorServer, type InspectorServer } from '../ui/server.js';
@@ -30,6 +31,7 @@ export interface ProxyCliOptions extends ForwardCliOptions {
   upstream?: string;
   json?: boolean;
   har?: string;
+  pcap?: string;
   preview?: string;
   strict?: boolean;
   tlsCert?: string;
@@ -53,6 +55,7 @@ export function register(program: Command): void {
     .option('--upstream <url>', 'the server to relay to: ws://, wss://, http:// or https:// (default: the embedded echo server)')
     .option('--json', 'NDJSON events on stdout instead of the pretty view')
     .option('--har <file>', 'write a HAR 1.2 file (with WebSocket messages) when the proxy stops')
+    .option('--pcap <file>', 'write a pcapng of what crosses the proxy, as it crosses (Wireshark, tshark)')
     .option('--preview <bytes>', 'bytes of each message kept for text/base64 (default 65536)')
     .option('--strict', 'on a protocol violation, close both sides with 1002')
     .option('--tls-cert <file>', 'serve wss:// to clients with this PEM certificate (with --tls-key)')
@@ -86,6 +89,7 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
   if (forward && (options.deflate || options.echoEngine)) throw new UsageError('--deflate and --echo-engine configure the embedded echo server, which forward mode does not start');
   if (forward && tls) throw new UsageError('--tls-cert/--tls-key serve wss:// in reverse mode; forward mode intercepts TLS inside CONNECT tunnels');
 
+  const pcap = options.pcap === undefined ? undefined : openPcap(options.pcap);
   let echo: EchoServer | null = null;
   let upstream: Endpoint | null = null;
   if (explicitUpstream) upstream = explicitUpstream;
@@ -130,9 +134,11 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
     payloadHeads: true,
     tls,
     timeoutMs,
+    pcap,
   }).catch(async (err: Error) => {
     await inspector?.close();
     await echo?.close();
+    pcap?.close();
     const taken = err instanceof ListenError && err.code === 'EADDRINUSE';
     const hint = taken && listen.port === 8080 ? ' (choose another with --listen HOST:PORT)' : ' (see --listen)';
     throw new UsageError(err.message + hint);
@@ -147,6 +153,7 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
   await stop;
   await proxy.close();
   await inspector?.close();
+  pcap?.close();
   await sink.close();
   await echo?.close();
 }

@@ -89,7 +89,8 @@ export async function runRead(files: string[], options: ReadOptions, stdout: Out
   try {
     for (const file of files) {
       let lastConn = 0;
-      const result = await readCapture(file, { payloadHeads: !options.json }, async (events) => {
+      // Frames carry their first payload bytes in every view, as the proxy's do.
+      const result = await readCapture(file, { payloadHeads: true }, async (events) => {
         for (const recorded of events) {
           const event = connBase === 0 ? recorded : { ...recorded, conn: recorded.conn + connBase };
           lastConn = Math.max(lastConn, event.conn - connBase);

@@ -11,6 +11,8 @@ import { Connection } from '../inspector/connection.js';
 import type { HttpRequestHead } from '../inspector/http-head.js';
 import { encodeClose } from '../inspector/frame-encoder.js';
 import type { Endpoint } from '../net/endpoint.js';
+import type { ConnectionRecording } from '../capture/pcapng-recorder.js';
+import type { TcpAddress } from '../capture/packet-builder.js';
 import { DialError } from '../net/dial.js';
 import { Pump } from './pump.js';
 
@@ -39,6 +41,8 @@ export interface ConnectionContext {
    * Default 5 s.
    */
   lingerMs?: number;
+  /** --pcap: starts recording the connection's traffic once both sockets are there. */
+  record?: (client: TcpAddress, upstream: TcpAddress) => ConnectionRecording;
 }
 
 const DEFAULT_LINGER_MS = 5_000;
@@ -60,6 +64,8 @@ export class ProxyConnection {
   private finished = false;
   /** While the upstream is being dialled (then dropped: it is not small, and connections are many). */
   private dialing: AbortController | null = new AbortController();
+  /** --pcap: what crosses, as it crosses (from the upstream's connection on). */
+  private recording: ConnectionRecording | null = null;
 
   constructor(
     private readonly client: net.Socket,
@@ -135,6 +141,7 @@ export class ProxyConnection {
       return;
     }
     this.upstreamSocket = socket;
+    this.recording = this.ctx.record?.(tcpAddress(this.client), tcpAddress(socket)) ?? null;
     this.pumps.client = new Pump(this.client, socket);
     this.pumps.server = new Pump(socket, this.client);
     socket.on('data', (chunk: Buffer) => this.onData('server', chunk));
@@ -181,7 +188,12 @@ export class ProxyConnection {
     const { events, forward } = this.connection.push(side, chunk);
     // No upstream after a failed dial: the client's bytes are dropped.
     const pump = this.pumps[side];
-    if (pump) for (const bytes of forward) pump.write(bytes);
+    if (pump) {
+      for (const bytes of forward) {
+        pump.write(bytes);
+        this.recording?.data(side, bytes);
+      }
+    }
     for (const event of events) this.emit(event);
     // --strict acts after the whole batch is out, so the events keep the wire's order.
     if (this.ctx.strict && this.connection.violated && this.connection.upgraded) this.strictClose();
@@ -201,8 +213,13 @@ export class ProxyConnection {
     this.connection.relayOnly();
     this.connection.endedByProxy('--strict: a protocol violation');
     this.emit({ type: 'error', message: 'strict: protocol violation, closing both sides with 1002' });
-    this.client.end(encodeClose(1002, 'protocol violation (wsinspect --strict)'));
-    this.upstreamSocket?.end(encodeClose(1002, 'protocol violation (wsinspect --strict)', randomBytes(4)));
+    const toClient = encodeClose(1002, 'protocol violation (wsinspect --strict)');
+    const toUpstream = encodeClose(1002, 'protocol violation (wsinspect --strict)', randomBytes(4));
+    this.client.end(toClient);
+    this.upstreamSocket?.end(toUpstream);
+    // In the recording they cross as if from the other peer: that is what each peer received.
+    this.recording?.data('server', toClient);
+    this.recording?.data('client', toUpstream);
     this.linger();
   }
 
@@ -236,14 +253,17 @@ export class ProxyConnection {
   private watch(socket: net.Socket, side: Side): void {
     const other = () => (side === 'client' ? this.upstreamSocket : this.client);
     socket.on('end', () => {
+      this.recording?.end(side);
       this.connection.end(side);
       other()?.end();
     });
     socket.on('error', () => {
+      this.recording?.end(side, true);
       this.connection.end(side);
       other()?.destroy();
     });
     socket.on('close', () => {
+      this.recording?.end(side);
       this.connection.end(side);
       const peer = other();
       if (peer && !peer.destroyed && peer.writableEnded && peer.readableEnded) peer.destroy();
@@ -264,4 +284,10 @@ export class ProxyConnection {
     this.finished = true;
     this.onDone();
   }
+}
+
+/** A socket's peer for the recording; an IPv4-mapped IPv6 address as the IPv4 address it is. */
+function tcpAddress(socket: net.Socket): TcpAddress {
+  const ip = socket.remoteAddress ?? '0.0.0.0';
+  return { ip: ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip, port: socket.remotePort ?? 0 };
 }

@@ -19,6 +19,8 @@ import type { HostPolicy } from '../forward/host-policy.js';
 import type { ProxyAuth } from '../forward/proxy-auth.js';
 import type { CertificateAuthority } from '../tls-intercept/certificates.js';
 import { LeafCache } from '../tls-intercept/leaf-cache.js';
+import type { PcapngRecorder } from '../capture/pcapng-recorder.js';
+import type { TcpAddress } from '../capture/packet-builder.js';
 
 export interface ProxyOptions {
   host: string;
@@ -40,6 +42,8 @@ export interface ProxyOptions {
   tls?: { cert: Buffer; key: Buffer };
   /** Connect and response deadline for the upstream. */
   timeoutMs?: number;
+  /** --pcap: every connection recorded into this file as it flows. */
+  pcap?: PcapngRecorder;
 }
 
 export interface ForwardOptions {
@@ -90,7 +94,13 @@ export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     emit(event);
     return { conn, emit };
   };
-  const shared = { strict: options.strict ?? false, previewBytes: options.previewBytes, payloadHeads: options.payloadHeads, responseTimeoutMs: timeoutMs };
+  const shared = {
+    strict: options.strict ?? false,
+    previewBytes: options.previewBytes,
+    payloadHeads: options.payloadHeads,
+    responseTimeoutMs: timeoutMs,
+    record: options.pcap && ((client: TcpAddress, upstream: TcpAddress) => options.pcap!.connection(client, upstream)),
+  };
   /** A relay for connection `conn`, known by its number until it is over. */
   const relay = (conn: number, client: net.Socket, ctx: ConnectionContext, onDone: () => void): ProxyConnection => {
     const connection = new ProxyConnection(client, ctx, () => {

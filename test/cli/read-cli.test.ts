@@ -126,3 +126,11 @@ describe('wsinspect read', () => {
     expect(result.stderr).toMatch(/^wsinspect: .*cut\.pcapng: pcapng file truncated: a block cut short at byte \d+\n$/);
   });
 });
+
+describe('proxy --pcap', () => {
+  it('is a usage error, said at once, when the file cannot be created', () => {
+    const result = spawnSync(process.execPath, [MAIN, 'proxy', '--listen', '127.0.0.1:0', '--pcap', join(dir, 'no/such/dir/out.pcapng')], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`wsinspect: cannot write --pcap ${join(dir, 'no/such/dir/out.pcapng')}: no such directory\n`);
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * Test helper: what tshark makes of a capture's WebSocket frames, read from
+ * its PDML output (one record per frame, in packet order, with the TCP source
+ * port to tell the direction and the payload as tshark unmasked, reassembled
+ * and inflated it).
+ */
+import { spawnSync } from 'node:child_process';
+
+export const TSHARK = spawnSync('tshark', ['--version'], { encoding: 'utf8' }).status === 0 ? 'tshark' : null;
+if (!TSHARK) console.warn('\n*** tshark not found: the tshark round-trip tests are SKIPPED (apt-get install -y tshark to run them) ***\n');
+
+export interface TsharkFrame {
+  srcPort: number;
+  fin: boolean;
+  opcode: number;
+  masked: boolean;
+  payloadLength: number;
+  /** Hex of the payload tshark shows for the frame (unmasked; a message's last frame: reassembled, inflated), or null. */
+  payloadHex: string | null;
+}
+
+export function tsharkFrames(file: string): TsharkFrame[] {
+  const result = spawnSync(TSHARK!, ['-r', file, '-Y', 'websocket', '-T', 'pdml'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`tshark failed: ${result.stderr}`);
+  const frames: TsharkFrame[] = [];
+  let srcPort = 0;
+  let current: TsharkFrame | null = null;
+  let closePayload: string | null = null;
+  const attr = (line: string, name: string) => new RegExp(`\\b${name}="([^"]*)"`).exec(line)?.[1] ?? '';
+  for (const line of result.stdout.split('\n')) {
+    if (line.includes('<packet>')) current = null;
+    const field = attr(line, 'name');
+    if (field === 'tcp.srcport') srcPort = Number(attr(line, 'show'));
+    if (line.includes('<proto name="websocket"')) {
+      current = { srcPort, fin: false, opcode: -1, masked: false, payloadLength: 0, payloadHex: null };
+      closePayload = null;
+      frames.push(current);
+      continue;
+    }
+    if (!current) continue;
+    const show = attr(line, 'show');
+    const value = attr(line, 'value');
+    switch (field) {
+      case 'websocket.fin':
+        current.fin = show === '1';
+        break;
+      case 'websocket.opcode':
+        current.opcode = Number(show);
+        break;
+      case 'websocket.mask':
+        current.masked = show === '1';
+        break;
+      case 'websocket.payload_length':
+        current.payloadLength = Number(show);
+        break;
+      case 'websocket.payload_length_ext_16':
+      case 'websocket.payload_length_ext_64':
+        current.payloadLength = Number(show);
+        break;
+      case 'websocket.payload.text':
+      case 'websocket.payload.ping':
+      case 'websocket.payload.pong':
+      case 'websocket.payload.continue':
+      case 'data':
+        current.payloadHex = value;
+        break;
+      case 'websocket.payload.close.status_code':
+      case 'websocket.payload.close.reason':
+        closePayload = (closePayload ?? '') + value;
+        current.payloadHex = closePayload;
+        break;
+    }
+  }
+  return frames;
+}
