@@ -38,7 +38,8 @@ export function parseAbsoluteTarget(target: string): AbsoluteTarget | null {
 
 /** `host:port` of a CONNECT (the port is required); null when malformed. */
 export function parseConnectTarget(target: string): Target | null {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]\/@\s]+)):(\d{1,5})$/.exec(target);
+  // Host names in letters, digits, '-', '_' and '.': nothing a terminal or a log could misread.
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/.exec(target);
   if (!match) return null;
   const host = (match[1] ?? match[2]!).toLowerCase();
   const port = Number(match[3]);

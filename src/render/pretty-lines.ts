@@ -38,7 +38,9 @@ export function connectionLine(event: Stamped<ConnectionEvent>, layout: Layout):
   const line = new Line()
     .add(connTag(event.conn), chalk.bold)
     .add(`▶ ${fitText(event.client, CLIENT_COLUMNS)} → `, chalk.bold);
-  return line.add(fitText(event.upstream, layout.width - line.width), chalk.bold).toString();
+  // Forward mode: a tunnel it does not look into says so.
+  const upstream = event.tunnel ? `${event.upstream} (${event.tunnel} tunnel, relayed untouched)` : event.upstream;
+  return line.add(fitText(upstream, layout.width - line.width), chalk.bold).toString();
 }
 
 /** `#4 GET /index.html → 200` */

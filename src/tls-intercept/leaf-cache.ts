@@ -51,7 +51,10 @@ export class LeafCache {
   private async issue(name: string): Promise<Leaf> {
     const keys = await (this.leafKeys ??= this.makeLeafKeys());
     const certificatePem = (await signLeaf(this.ca, keys.publicKey, name)).toString('pem');
-    const context = tls.createSecureContext({ cert: certificatePem, key: keys.pem, minVersion: 'TLSv1.2' });
+    // The chain includes the CA, so a client that knows it only by its key's hash (Chromium's
+    // --ignore-certificate-errors-spki-list) still finds it.
+    const chain = `${certificatePem}\n${this.ca.certificate.toString('pem')}`;
+    const context = tls.createSecureContext({ cert: chain, key: keys.pem, minVersion: 'TLSv1.2' });
     return { certificatePem, context };
   }
 

@@ -19,7 +19,8 @@ export interface Chromium {
   close(): Promise<void>;
 }
 
-export async function launchChromium(options: BrowserContextOptions = {}): Promise<Chromium> {
+/** `extraArgs` go after the standard flags (a proxy, a certificate allow-list). */
+export async function launchChromium(options: BrowserContextOptions = {}, extraArgs: string[] = []): Promise<Chromium> {
   const profile = mkdtempSync(join(tmpdir(), 'wsinspect-chromium-'));
   // A fresh profile each run; Playwright takes it as the persistent context's directory.
   const context = await chromium.launchPersistentContext(profile, {
@@ -35,6 +36,7 @@ export async function launchChromium(options: BrowserContextOptions = {}): Promi
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
   return {

@@ -73,11 +73,11 @@ export interface Tunnel {
   /** The proxy's answer head to the CONNECT (status line and headers). */
   answer: string;
   status: number;
-  /** Bytes that came after the answer's head (the body of a refusal). */
+  /** Bytes that came with the answer's head, after it (the body of a refusal); still unread on the socket too. */
   rest: Buffer;
 }
 
-/** Sends `CONNECT target` (plus `headers`) and waits for the answer head; the socket is left paused with nothing read past it. */
+/** Sends `CONNECT target` (plus `headers`) and waits for the answer head; the socket is left paused, what followed the head unread. */
 export async function connectTunnel(proxyPort: number, target: string, headers: string[] = []): Promise<Tunnel> {
   const socket = net.connect({ port: proxyPort, host: '127.0.0.1', allowHalfOpen: true });
   onCleanup(() => socket.destroy());
@@ -92,6 +92,7 @@ export async function connectTunnel(proxyPort: number, target: string, headers: 
       socket.off('data', onData).off('error', reject);
       socket.pause();
       const answer = got.subarray(0, end).toString('latin1');
+      if (got.length > end) socket.unshift(got.subarray(end)); // the tunnel's first bytes, for whoever reads next
       resolve({ socket, answer, status: Number(answer.split(' ')[1]), rest: got.subarray(end) });
     };
     socket.on('data', onData).once('error', reject);
