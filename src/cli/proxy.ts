@@ -19,7 +19,7 @@ import { echoEngineOption, startEcho } from './echo-engine.js';
 import { UsageError } from './errors.js';
 import { MODE_HELP, parseForwardOptions, registerForwardOptions, type ForwardCliOptions } from './forward-options.js';
 import { caPaths, loadOrCreateCa, type LoadedCa } from '../tls-intercept/ca-store.js';
-import { parseCount, parseFilterOption, parseHostPort, parsePositiveNumber, parseSize, parseUrlOption, untilSignalled } from './options.js';
+import { parseCount, parseFilterOption, parseHostPort, parsePositiveNumber, parseSize, parseUrlOption, untilStopped } from './options.js';
 import { DEFAULT_KEEP_BYTES, EventStore } from '../ui/event-store.js';
 import { DEFAULT_UI, startInspectorServer, type InspectorServer } from '../ui/server.js';
 
@@ -71,7 +71,7 @@ export function register(program: Command): void {
     .action((options: ProxyCliOptions) => runProxy(options));
 }
 
-export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> = untilSignalled()): Promise<void> {
+export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> = untilStopped()): Promise<void> {
   const listen = parseHostPort(options.listen);
   const previewBytes = options.preview === undefined ? undefined : parseCount(options.preview, '--preview');
   const timeoutMs = parsePositiveNumber(options.timeout, '--timeout') * 1000;
