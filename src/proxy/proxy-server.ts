@@ -72,7 +72,8 @@ interface Relay {
   bufferedBytes(): number;
 }
 
-export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+// async: whatever fails here (a TLS context that OpenSSL refuses) rejects, so callers close what they started.
+export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const open = new Set<Relay>();
   /** The open relays by connection number, for injection. */
   const byNumber = new Map<number, ProxyConnection>();

@@ -62,7 +62,7 @@ describe('files named on the command line are checked before anything starts', (
     ['a missing --tls-key', (pem: Pem) => ['--tls-cert', pem.cert, '--tls-key', '/nonexistent/key.pem'], /cannot read --tls-key \/nonexistent\/key\.pem: no such file/],
     ['--har in a directory that does not exist', () => ['--har', '/nonexistent/dir/x.har'], /cannot write --har \/nonexistent\/dir\/x\.har: no such directory/],
   ])('%s: exit 2 with one line, before anything starts', async (_name, args, message) => {
-    const proxy = runCli(['--listen', '127.0.0.1:0', ...args(makeCertificates())]);
+    const proxy = run(['--listen', '127.0.0.1:0', '--no-ui', ...args(makeCertificates())]);
     expect(await proxy.exited).toBe(2);
     expect(proxy.stderr()).toMatch(message);
     expect(proxy.stderr().trim().split('\n')).toHaveLength(1);
@@ -70,7 +70,7 @@ describe('files named on the command line are checked before anything starts', (
   });
 
   test('read --har in a directory that does not exist: exit 2 before reading', async () => {
-    const read = runCli(['read', '/nonexistent/capture.pcap', '--har', '/nonexistent/dir/x.har']);
+    const read = run(['read', '/nonexistent/capture.pcap', '--har', '/nonexistent/dir/x.har']);
     expect(await read.exited).toBe(2);
     expect(read.stderr()).toMatch(/cannot write --har/);
   });
@@ -79,7 +79,7 @@ describe('files named on the command line are checked before anything starts', (
     const dir = tempDir();
     const cwd = tempDir();
     mkdirSync(join(dir, 'gone'));
-    const proxy = runCli(['--listen', '127.0.0.1:0', '--json', '--har', join(dir, 'gone', 'x.har')], { cwd });
+    const proxy = run(['--listen', '127.0.0.1:0', '--no-ui', '--json', '--har', join(dir, 'gone', 'x.har')], { cwd });
     const url = await until(() => proxyUrl(proxy.stderr()), 'the banner');
     rmSync(join(dir, 'gone'), { recursive: true });
     const ws = new WebSocket(url);
