@@ -5,12 +5,13 @@
  */
 import { Option, type Command } from 'commander';
 import { DEFAULT_PREVIEW_BYTES, DirectionInspector } from '../inspector/direction.js';
-import { stamp, type FrameEvent, type InspectorEvent, type Side } from '../inspector/events.js';
+import { stamp, type InspectorEvent, type Side, type ViolationEvent } from '../inspector/events.js';
 import { FrameDecoder, type FrameHeader } from '../inspector/frame-decoder.js';
 import { makeChalk } from '../render/color.js';
-import { renderFrameBreakdown, type IncompleteFrame } from '../render/frame-breakdown.js';
-import { EXIT_FAILED, EXIT_OK } from './errors.js';
-import { readDecodeInput, type InputSources } from './input.js';
+import { FRAME_BYTES_SHOWN, FrameBreakdown, type FrameBytes, type IncompleteFrame } from '../render/frame-breakdown.js';
+import { EXIT_FAILED, EXIT_OK, UsageError } from './errors.js';
+import { openDecodeInput, type InputSources } from './input.js';
+import { StreamWindow } from './stream-window.js';
 import { parseCount } from './options.js';
 
 export interface DecodeOptions {
@@ -76,36 +77,84 @@ export function register(program: Command): void {
     });
 }
 
-/** Decodes the input and prints it; returns the exit code. Usage errors are thrown as UsageError. */
+/** Decodes the input as it streams in and prints it; returns the exit code. Usage errors are thrown as UsageError. */
 export async function runDecode(hex: string[], options: DecodeOptions, io: DecodeIO): Promise<number> {
-  const input = await readDecodeInput({ hex, file: options.file, stdin: io.stdin });
-  const side = options.from ?? guessSide(input);
+  const input = await openDecodeInput({ hex, file: options.file, stdin: io.stdin });
+  const window = new StreamWindow();
+  let decoding: Decoding | null = null;
+  for await (const chunk of firstTwoBytesTogether(input)) {
+    window.add(chunk);
+    decoding ??= startDecoding(chunk, options, io);
+    decoding.show(decoding.inspector.push(chunk), window);
+    window.keepFrom(decoding.nextFrameOffset);
+  }
+  if (!decoding) throw new UsageError('no bytes to decode');
+  return decoding.finish(window);
+}
+
+/** One decode under way: the inspector, where the next frame starts, and how events are shown. */
+interface Decoding {
+  inspector: DirectionInspector;
+  nextFrameOffset: number;
+  show(events: InspectorEvent[], bytes: FrameBytes): void;
+  /** Shows the end (a frame cut short, the summary) and returns the exit code. */
+  finish(window: StreamWindow): number;
+}
+
+function startDecoding(first: Buffer, options: DecodeOptions, io: DecodeIO): Decoding {
+  const side = options.from ?? guessSide(first);
   const inspector = new DirectionInspector({
     side,
     deflate: options.deflate ? { noContextTakeover: false } : null,
     previewBytes: options.preview ?? DEFAULT_PREVIEW_BYTES,
   });
-  const events = inspector.push(input);
-  const incomplete = inspector.lost || inspector.atFrameBoundary ? null : incompleteFrame(input, side, events);
   const guessNote = options.from ? null : `direction: ${side} (guessed from the MASK bit of the first frame; use --from to set it)`;
+  let errors = false;
+  const view = options.json ? null : new FrameBreakdown({
+    chalk: makeChalk({ color: options.color, stream: io.stdout }),
+    notes: guessNote ? [guessNote] : [],
+  });
+  // stdout stays pure NDJSON: notes for the human go to stderr.
+  if (!view && guessNote) io.stderr.write(`wsinspect: ${guessNote}\n`);
 
-  if (options.json) {
-    // stdout stays pure NDJSON: notes for the human go to stderr.
-    if (guessNote) io.stderr.write(`wsinspect: ${guessNote}\n`);
-    for (const event of events) io.stdout.write(`${JSON.stringify(stamp(event, CONN, io.now()))}\n`);
-    if (incomplete) io.stderr.write(`wsinspect: ${incomplete.message}\n`);
-  } else {
-    const chalk = makeChalk({ color: options.color, stream: io.stdout });
-    io.stdout.write(
-      renderFrameBreakdown(input, events, {
-        chalk,
-        notes: guessNote ? [guessNote] : [],
-        incomplete,
-      }),
-    );
+  const decoding: Decoding = {
+    inspector,
+    nextFrameOffset: 0,
+    show(events, bytes) {
+      for (const event of events) {
+        if (event.type === 'frame') decoding.nextFrameOffset = event.offset + event.wireLength;
+        if (event.type === 'violation' && event.severity === 'error') errors = true;
+      }
+      if (view) io.stdout.write(view.render(events, bytes));
+      else for (const event of events) io.stdout.write(`${JSON.stringify(stamp(event, CONN, io.now()))}\n`);
+    },
+    finish(window) {
+      const cutShort = !inspector.lost && !inspector.atFrameBoundary;
+      const incomplete = cutShort ? incompleteFrame(window, decoding.nextFrameOffset, side, inspector.end()) : null;
+      if (incomplete?.violations.some((v) => v.severity === 'error')) errors = true;
+      if (view) io.stdout.write(view.finish(window.total, incomplete, window));
+      else if (incomplete) {
+        for (const v of incomplete.violations) io.stdout.write(`${JSON.stringify(stamp(v, CONN, io.now()))}\n`);
+        io.stderr.write(`wsinspect: truncated: ${incomplete.message}\n`);
+      }
+      return errors || incomplete ? EXIT_FAILED : EXIT_OK;
+    },
+  };
+  return decoding;
+}
+
+/** Chunks as they come, except that the first has at least two bytes when the input does (for guessSide). */
+async function* firstTwoBytesTogether(input: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  let head: Buffer | null = Buffer.alloc(0);
+  for await (const chunk of input) {
+    if (chunk.length === 0) continue;
+    if (head === null) yield chunk;
+    else if ((head = Buffer.concat([head, chunk])).length >= 2) {
+      yield head;
+      head = null;
+    }
   }
-  const errors = events.some((e) => e.type === 'violation' && e.severity === 'error');
-  return errors || incomplete ? EXIT_FAILED : EXIT_OK;
+  if (head?.length) yield head;
 }
 
 /** Clients must mask and servers must not (RFC 6455 5.1), so the first MASK bit is the best guess. */
@@ -113,17 +162,14 @@ function guessSide(input: Buffer): Side {
   return input.length < 2 || input[1]! & 0x80 ? 'client' : 'server';
 }
 
-/** The frame the input stops in: where it starts, its header when complete, and how much is missing. */
-function incompleteFrame(input: Buffer, from: Side, events: InspectorEvent[]): IncompleteFrame {
-  const frames = events.filter((e): e is FrameEvent => e.type === 'frame');
-  const last = frames[frames.length - 1];
-  const offset = last ? last.offset + last.wireLength : 0;
-  const tail = input.subarray(offset);
-  const header = parseHeader(tail);
+/** The frame the input stops in: where it starts, its header when complete, how much is missing, what its header broke. */
+function incompleteFrame(window: StreamWindow, offset: number, from: Side, violations: InspectorEvent[]): IncompleteFrame {
+  const tailLength = window.total - offset;
+  const header = parseHeader(window.at(offset, FRAME_BYTES_SHOWN));
   const message = header
-    ? `input ends in the middle of a frame: ${tail.length - header.headerLength} of ${header.payloadLength} payload bytes`
-    : `input ends in the middle of a frame header, after ${tail.length} byte${tail.length === 1 ? '' : 's'}`;
-  return { from, offset, header, message };
+    ? `input ends in the middle of a frame: ${tailLength - header.headerLength} of ${header.payloadLength} payload bytes`
+    : `input ends in the middle of a frame header, after ${tailLength} byte${tailLength === 1 ? '' : 's'}`;
+  return { from, offset, header, message, violations: violations.filter((e): e is ViolationEvent => e.type === 'violation') };
 }
 
 /** The header at the start of `bytes`, read by the real decoder, or null when it is cut short. */

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { EngineName } from '../echo/echo-server.js';
 import { echoEngineOption, startEcho } from './echo-engine.js';
 import { UsageError } from './errors.js';
-import { parseHostPort, parsePort, untilSignalled } from './options.js';
+import { parseHostPort, parsePort, untilStopped } from './options.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 9001;
@@ -31,7 +31,7 @@ export function register(program: Command): void {
 }
 
 /** Runs until `stop` settles (by default: SIGINT or SIGTERM), then closes the server. */
-export async function runEcho(options: EchoOptions, stop: Promise<unknown> = untilSignalled()): Promise<void> {
+export async function runEcho(options: EchoOptions, stop: Promise<unknown> = untilStopped()): Promise<void> {
   const { deflate, prefix, echoEngine } = options;
   const server = await startEcho({ ...listenAddress(options), deflate, prefix, echoEngine });
   const page = server.url.replace(/^ws:/, 'http:');

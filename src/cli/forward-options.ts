@@ -6,8 +6,8 @@
  */
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
-import { HostPolicy, compileHostPattern } from '../forward/host-policy.js';
-import { ProxyAuth } from '../forward/proxy-auth.js';
+import { HostPolicy, compileHostPattern } from '../proxy/forward/host-policy.js';
+import { ProxyAuth } from '../proxy/forward/proxy-auth.js';
 import { UsageError } from './errors.js';
 
 export interface ForwardCliOptions {

@@ -2,7 +2,7 @@
  * What a line typed into `wsinspect connect` (or read from piped stdin) asks
  * for: a text message, or a slash command. Pure: the connection acts on it.
  */
-import { parseHex } from '../cli/input.js';
+import { parseHexText } from '../cli/hex-text.js';
 
 export type LineAction =
   | { kind: 'text'; text: string }
@@ -54,7 +54,7 @@ export function parseLine(line: string): LineAction {
 
 function binary(hex: string): LineAction {
   try {
-    return { kind: 'binary', bytes: parseHex([hex]) };
+    return { kind: 'binary', bytes: parseHexText(hex) };
   } catch (err) {
     return invalid(`/binary: ${(err as Error).message}`);
   }

@@ -7,6 +7,8 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_FAILED, EXIT_USAGE, UsageError, CheckFailed } from './errors.js';
 import { escapeForTerminal } from '../render/escape.js';
+import { rejectUnknownCommand } from './unknown-command.js';
+import { watchStdout } from './stdout-closed.js';
 import * as accept from './accept.js';
 import * as key from './key.js';
 import * as decode from './decode.js';
@@ -29,6 +31,7 @@ function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(oneLineUsageError(str)) });
   for (const command of commands) command.register(program);
   addVersionOption(program);
+  program.hook('preSubcommand', rejectUnknownCommand);
   // Commander applies exitOverride/configureOutput to subcommands created after these calls.
   return program;
 }
@@ -40,6 +43,7 @@ function oneLineUsageError(text: string): string {
 }
 
 async function main(argv: string[]): Promise<void> {
+  watchStdout();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -1,5 +1,6 @@
 /** Parsers for option values shared by the commands; each throws a one-line UsageError. */
 import { UsageError } from './errors.js';
+import { onStdoutClosed } from './stdout-closed.js';
 import { parseEndpoint, type Endpoint } from '../net/endpoint.js';
 import { parseFilter, FilterSyntaxError, type Filter } from '../filter/index.js';
 
@@ -42,15 +43,19 @@ export function parseUrlOption(text: string): Endpoint {
   }
 }
 
-/** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
-export function untilSignalled(): Promise<NodeJS.Signals> {
+/**
+ * Resolves when a long-running command should stop: on the first SIGINT or
+ * SIGTERM (a second one exits at once), or when stdout's reader goes away.
+ */
+export function untilStopped(): Promise<void> {
   return new Promise((resolve) => {
-    const first = (signal: NodeJS.Signals) => {
+    const first = () => {
       process.off('SIGINT', first).off('SIGTERM', first);
       process.once('SIGINT', () => process.exit(130)).once('SIGTERM', () => process.exit(143));
-      resolve(signal);
+      resolve();
     };
     process.on('SIGINT', first).on('SIGTERM', first);
+    onStdoutClosed(first);
   });
 }
 

@@ -2,7 +2,6 @@
  * `wsinspect proxy` (and `wsinspect` alone): the MITM proxy, by default in
  * front of the embedded echo server, with the pretty view, NDJSON or a HAR file.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { EchoServer, EngineName } from '../echo/echo-server.js';
 import { ListenError } from '../net/listen-error.js';
@@ -16,11 +15,14 @@ import { fanOut, type EventSink } from '../render/sink.js';
 import { createFilteredSink } from '../render/filtered.js';
 import { makeChalk } from '../render/color.js';
 import { echoEngineOption, startEcho } from './echo-engine.js';
-import { UsageError } from './errors.js';
 import { MODE_HELP, parseForwardOptions, registerForwardOptions, type ForwardCliOptions } from './forward-options.js';
 import { caPaths, loadOrCreateCa, type LoadedCa } from '../tls-intercept/ca-store.js';
 import { openPcap } from './pcap-option.js';
-import { parseCount, parseFilterOption, parseHostPort, parsePositiveNumber, parseSize, parseUrlOption, untilSignalled } from './options.js';
+import { EXIT_FAILED, UsageError } from './errors.js';
+import { checkOutputFile } from './command-line-files.js';
+import { loadTlsFiles } from './tls-files.js';
+import { escapeForTerminal } from '../render/escape.js';
+import { parseCount, parseFilterOption, parseHostPort, parsePositiveNumber, parseSize, parseUrlOption, untilStopped } from './options.js';
 import { DEFAULT_KEEP_BYTES, EventStore } from '../ui/event-store.js';
 import { DEFAULT_UI, startInspectorServer, type InspectorServer } from '../ui/server.js';
 
@@ -74,11 +76,12 @@ export function register(program: Command): void {
     .action((options: ProxyCliOptions) => runProxy(options));
 }
 
-export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> = untilSignalled()): Promise<void> {
+export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> = untilStopped()): Promise<void> {
   const listen = parseHostPort(options.listen);
   const previewBytes = options.preview === undefined ? undefined : parseCount(options.preview, '--preview');
   const timeoutMs = parsePositiveNumber(options.timeout, '--timeout') * 1000;
-  const tls = readTlsFiles(options);
+  const tls = loadTlsFiles(options.tlsCert, options.tlsKey);
+  if (options.har) checkOutputFile('--har', options.har);
   const filter = parseFilterOption(options.filter);
   const uiAt = options.ui === false ? null : parseHostPort(options.ui, '--ui');
   const keepBytes = options.keep === undefined ? DEFAULT_KEEP_BYTES : parseSize(options.keep, '--keep');
@@ -106,7 +109,7 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
         width: (process.stdout.isTTY && process.stdout.columns) || undefined,
       });
   const sinks: EventSink[] = [createFilteredSink(filter, view)];
-  if (options.har) sinks.push(createHarSink(options.har));
+  if (options.har) sinks.push(createHarSink(options.har, { onFallback: reportHarFallback(options.har) }));
   const store = uiAt ? new EventStore(keepBytes) : null;
   const sink = fanOut(...sinks);
   const ca = forward ? await loadCa() : null;
@@ -204,12 +207,10 @@ async function loadCa(): Promise<LoadedCa> {
   }
 }
 
-function readTlsFiles(options: ProxyCliOptions): { cert: Buffer; key: Buffer } | undefined {
-  if (!options.tlsCert && !options.tlsKey) return undefined;
-  if (!options.tlsCert || !options.tlsKey) throw new UsageError('--tls-cert and --tls-key go together');
-  try {
-    return { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) };
-  } catch (err) {
-    throw new UsageError(`cannot read TLS files: ${(err as Error).message}`);
-  }
+/** A HAR written elsewhere than asked is said on stderr, and the exit status is 1. */
+function reportHarFallback(asked: string): (written: string, reason: string) => void {
+  return (written, reason) => {
+    process.stderr.write(`wsinspect: cannot write --har ${escapeForTerminal(asked)} (${reason}); wrote ${escapeForTerminal(written)} instead\n`);
+    process.exitCode = EXIT_FAILED;
+  };
 }

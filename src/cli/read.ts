@@ -15,6 +15,7 @@ import { createNdjsonSink } from '../render/ndjson.js';
 import { createPrettySink } from '../render/pretty.js';
 import { fanOut, type EventSink } from '../render/sink.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
+import { checkOutputFile } from './command-line-files.js';
 import { parseCount } from './options.js';
 import { escapeForTerminal } from '../render/escape.js';
 
@@ -66,6 +67,7 @@ interface Out {
 export async function runRead(files: string[], options: ReadOptions, stdout: Out & NodeJS.EventEmitter, stderr: { write(text: string): unknown }): Promise<number> {
   const onlyConn = options.conn === undefined ? null : parseCount(options.conn, '--conn');
   const view = filterView(options.filter);
+  if (options.har) checkOutputFile('--har', options.har);
   const sinks: EventSink[] = [
     options.json
       ? createNdjsonSink(stdout)

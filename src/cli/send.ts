@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { DEFAULT_UI } from '../ui/server.js';
 import { escapeForTerminal } from '../render/escape.js';
 import { CheckFailed, UsageError } from './errors.js';
-import { parseHex } from './input.js';
+import { parseHexText } from './hex-text.js';
 import { parseHostPort } from './options.js';
 import { formatAddress } from '../net/endpoint.js';
 
@@ -100,7 +100,7 @@ export function buildApiCall(conn: string | undefined, args: string[], options: 
   }
   if (chosen === 1 && args.length > 0) throw new UsageError(`unexpected argument "${args[0]}" (TEXT goes without --binary/--ping/--pong)`);
   if (options.binary !== undefined) {
-    const bytes = parseHex([options.binary]);
+    const bytes = parseHexText(options.binary);
     return call({ type: 'binary', base64: bytes.toString('base64') }, `binary message (${bytes.length} bytes)`);
   }
   for (const type of ['ping', 'pong'] as const) {

@@ -143,6 +143,17 @@ export class DirectionInspector implements FrameSink, FrameState {
   }
 
   /**
+   * The input ended (EOF as an event, as in wsproto). A frame cut short never
+   * gets its frame event, but the violations its header already showed (a
+   * ping claiming 128 bytes) are still reported: they are returned here.
+   */
+  end(): InspectorEvent[] {
+    const shown = this.pending;
+    this.pending = [];
+    return shown;
+  }
+
+  /**
    * Stops decoding this direction for a reason found outside it (bytes it
    * never saw): an `undecodable` event, then the rest is only counted.
    */

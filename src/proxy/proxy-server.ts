@@ -14,9 +14,9 @@ import { dial } from '../net/dial.js';
 import { formatAddress, type Endpoint } from '../net/endpoint.js';
 import { listenError } from '../net/listen-error.js';
 import { ProxyConnection, type ConnectionContext } from './proxy-connection.js';
-import { ForwardConnection } from '../forward/forward-connection.js';
-import type { HostPolicy } from '../forward/host-policy.js';
-import type { ProxyAuth } from '../forward/proxy-auth.js';
+import { ForwardConnection } from './forward/forward-connection.js';
+import type { HostPolicy } from './forward/host-policy.js';
+import type { ProxyAuth } from './forward/proxy-auth.js';
 import type { CertificateAuthority } from '../tls-intercept/certificates.js';
 import { LeafCache } from '../tls-intercept/leaf-cache.js';
 import type { PcapngRecorder } from '../capture/pcapng-recorder.js';
@@ -27,7 +27,7 @@ export interface ProxyOptions {
   port: number;
   /** Reverse mode: every connection goes to this upstream. */
   upstream?: Endpoint;
-  /** Forward mode (instead of `upstream`): each client names its host; see src/forward. */
+  /** Forward mode (instead of `upstream`): each client names its host; see src/proxy/forward. */
   forward?: ForwardOptions;
   onEvent(event: WireEvent): void;
   /** Skip certificate verification of a wss/https upstream. */
@@ -76,7 +76,8 @@ interface Relay {
   bufferedBytes(): number;
 }
 
-export function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+// async: whatever fails here (a TLS context that OpenSSL refuses) rejects, so callers close what they started.
+export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const open = new Set<Relay>();
   /** The open relays by connection number, for injection. */
   const byNumber = new Map<number, ProxyConnection>();

@@ -33,6 +33,8 @@ export interface IncompleteFrame {
   header: FrameHeader | null;
   /** One sentence saying how much is missing. */
   message: string;
+  /** What its header already showed wrong (a control frame claiming over 125 bytes...). */
+  violations: ViolationEvent[];
 }
 
 export interface BreakdownOptions {
@@ -51,43 +53,95 @@ interface FrameMessage {
   compressed: boolean;
 }
 
+/**
+ * Where the breakdown reads a frame's bytes: the input from `offset`, at most
+ * `length` bytes of it. A streaming caller keeps only what a frame shows (its
+ * header and first PAYLOAD_SHOWN payload bytes), so a 1 GiB input needs no 1 GiB.
+ */
+export interface FrameBytes {
+  at(offset: number, length: number): Uint8Array;
+}
+
+/** The most bytes of a frame the breakdown shows: the longest header, then PAYLOAD_SHOWN payload bytes. */
+export const FRAME_BYTES_SHOWN = 14 + PAYLOAD_SHOWN;
+
+/** The whole breakdown of input held in memory at once. */
 export function renderFrameBreakdown(input: Uint8Array, events: InspectorEvent[], options: BreakdownOptions): string {
-  const c = options.chalk;
-  const lines: string[] = (options.notes ?? []).flatMap((note) => wrapWords(note, '').map((l) => c.dim(l)));
-  /** Frames, the incomplete tail and the summary each start after a blank line. */
-  const block = (blockLines: string[]) => lines.push(...(lines.length > 0 ? [''] : []), ...blockLines);
-  let frameNumber = 0;
+  const view = new FrameBreakdown(options);
+  const bytes: FrameBytes = { at: (offset, length) => input.subarray(offset, offset + length) };
+  return view.render(events, bytes) + view.finish(input.length, options.incomplete ?? null, bytes);
+}
+
+/**
+ * The breakdown written as the input streams in: render() each batch of
+ * events as it comes, finish() once at the end for the cut-off frame and the
+ * summary. It keeps counts, never the events.
+ */
+export class FrameBreakdown {
+  private readonly c: ChalkInstance;
+  private started = false;
+  private frameNumber = 0;
   /** Payload bytes of the data frames since the last message: what a compressed message inflated from. */
-  let payloadBytes = 0;
-  for (const event of events) {
-    if (event.type === 'frame') {
-      frameNumber++;
-      const message = event.messageKind ? { kind: event.messageKind, compressed: event.compressed ?? false } : null;
-      if (message) payloadBytes += event.payloadLength;
-      block(renderFrame(input, event, frameNumber, message, c));
-    } else if (event.type === 'violation') {
-      lines.push(...renderViolation(event, c));
-    } else if (event.type === 'message') {
-      lines.push(...renderMessage(event, payloadBytes, c));
-      payloadBytes = 0;
-    } else if (event.type === 'undecodable') {
-      lines.push(...wrapWords(`✖ undecodable: ${escapeForTerminal(event.message)}`, INDENT).map((l) => c.red(l)));
-    }
+  private payloadBytes = 0;
+  private readonly counts: Tally = { frames: 0, messages: 0, errors: 0, warnings: 0 };
+
+  constructor(private readonly options: BreakdownOptions) {
+    this.c = options.chalk;
   }
-  if (options.incomplete) block(renderIncomplete(input, options.incomplete, frameNumber + 1, c));
-  block(summary(input, events, Boolean(options.incomplete), c));
-  return `${lines.join('\n')}\n`;
+
+  render(events: InspectorEvent[], bytes: FrameBytes): string {
+    const c = this.c;
+    const lines: string[] = [];
+    if (!this.started) lines.push(...(this.options.notes ?? []).flatMap((note) => wrapWords(note, '').map((l) => c.dim(l))));
+    for (const event of events) {
+      if (event.type === 'frame') {
+        this.frameNumber++;
+        this.counts.frames++;
+        const message = event.messageKind ? { kind: event.messageKind, compressed: event.compressed ?? false } : null;
+        if (message) this.payloadBytes += event.payloadLength;
+        this.block(lines, renderFrame(bytes, event, this.frameNumber, message, c));
+      } else if (event.type === 'violation') {
+        this.counts[event.severity === 'error' ? 'errors' : 'warnings']++;
+        lines.push(...renderViolation(event, c));
+      } else if (event.type === 'message') {
+        this.counts.messages++;
+        lines.push(...renderMessage(event, this.payloadBytes, c));
+        this.payloadBytes = 0;
+      } else if (event.type === 'undecodable') {
+        lines.push(...wrapWords(`✖ undecodable: ${escapeForTerminal(event.message)}`, INDENT).map((l) => c.red(l)));
+      }
+    }
+    return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+  }
+
+  /** The frame the input stopped in (when it did), then the summary of `totalBytes` of input. */
+  finish(totalBytes: number, incomplete: IncompleteFrame | null, bytes: FrameBytes): string {
+    const lines: string[] = [];
+    if (incomplete) {
+      for (const v of incomplete.violations) this.counts[v.severity === 'error' ? 'errors' : 'warnings']++;
+      this.block(lines, renderIncomplete(bytes, incomplete, this.frameNumber + 1, this.c));
+    }
+    this.block(lines, summary(this.counts, totalBytes, Boolean(incomplete), this.c));
+    return `${lines.join('\n')}\n`;
+  }
+
+  /** Frames, the incomplete tail and the summary each start after a blank line. */
+  private block(lines: string[], blockLines: string[]): void {
+    if (this.started || lines.length > 0) lines.push('');
+    lines.push(...blockLines);
+    this.started = true;
+  }
 }
 
 // ---- one frame --------------------------------------------------------
 
-function renderFrame(input: Uint8Array, frame: FrameEvent, n: number, message: FrameMessage | null, c: ChalkInstance): string[] {
-  const header = input.subarray(frame.offset, frame.offset + frame.headerLength);
+function renderFrame(bytes: FrameBytes, frame: FrameEvent, n: number, message: FrameMessage | null, c: ChalkInstance): string[] {
+  const header = bytes.at(frame.offset, frame.headerLength);
   const lines = [...title(`Frame ${n}`, frame.from, frame, c), ...headerTable(header, c)];
-  const payloadStart = frame.offset + frame.headerLength;
-  // A frame whose framing was lost (length-msb-set) claims more than the input holds: nothing to show.
-  if (payloadStart + frame.payloadLength <= input.length) {
-    lines.push(...renderPayload(input.subarray(payloadStart, payloadStart + frame.payloadLength), frame, message, c));
+  // A frame whose framing was lost (length-msb-set: 2^63 bytes or more) has no payload to show.
+  if (frame.payloadLength < 2 ** 63) {
+    const shown = bytes.at(frame.offset + frame.headerLength, Math.min(frame.payloadLength, PAYLOAD_SHOWN));
+    lines.push(...renderPayload(shown, frame, message, c));
   }
   return lines;
 }
@@ -178,15 +232,16 @@ const NO_BORDER = {
 
 /**
  * The payload as it travelled (masked), as the receiver sees it after XOR with
- * the key (unmasked), then what it means for this kind of frame.
+ * the key (unmasked), then what it means for this kind of frame. `shown` is
+ * its first bytes (PAYLOAD_SHOWN at most).
  */
-function renderPayload(wire: Uint8Array, frame: FrameEvent, message: FrameMessage | null, c: ChalkInstance): string[] {
-  const shown = wire.subarray(0, PAYLOAD_SHOWN);
+function renderPayload(shown: Uint8Array, frame: FrameEvent, message: FrameMessage | null, c: ChalkInstance): string[] {
+  const total = frame.payloadLength;
   const plain = unmasked(shown, frame.maskKey);
   // Bytes that are not text get an ASCII column; text and close frames say what they mean below instead.
   const withAscii = message ? message.kind === 'binary' && !message.compressed : frame.opcode !== OP_CLOSE;
   const lines =
-    wire.length === 0
+    total === 0
       ? [labelled('payload:', c.dim('none'), c)]
       : frame.masked
         ? [...hexRows('masked:', shown, false, c), ...hexRows('unmasked:', plain, withAscii, c)]
@@ -198,9 +253,9 @@ function renderPayload(wire: Uint8Array, frame: FrameEvent, message: FrameMessag
   } else if (message?.compressed) {
     lines.push(labelled('', 'compressed: the message below shows it inflated', c));
   } else if (message?.kind === 'text') {
-    lines.push(...quoted('text:', escapeChars(utf8Prefix(plain, wire.length > shown.length)), c));
+    lines.push(...quoted('text:', escapeChars(utf8Prefix(plain, total > shown.length)), c));
   }
-  if (wire.length > shown.length) lines.push(labelled('', `… (${wire.length} bytes in all)`, c));
+  if (total > shown.length) lines.push(labelled('', `… (${total} bytes in all)`, c));
   return lines;
 }
 
@@ -262,27 +317,31 @@ function renderMessage(m: MessageEvent, payloadBytes: number, c: ChalkInstance):
   return lines;
 }
 
-function renderIncomplete(input: Uint8Array, tail: IncompleteFrame, n: number, c: ChalkInstance): string[] {
+function renderIncomplete(bytes: FrameBytes, tail: IncompleteFrame, n: number, c: ChalkInstance): string[] {
   const lines = tail.header
     ? [
         ...title(`Frame ${n} (incomplete)`, tail.from, tail.header, c),
-        ...headerTable(input.subarray(tail.offset, tail.offset + tail.header.headerLength), c),
+        ...headerTable(bytes.at(tail.offset, tail.header.headerLength), c),
       ]
     : [c.bold(`Frame ${n} (incomplete) · starts at byte ${tail.offset}`)];
-  return [...lines, ...wrapWords(`✖ ${tail.message}`, INDENT).map((line) => c.red(line))];
+  return [...lines, ...tail.violations.flatMap((v) => renderViolation(v, c)), ...wrapWords(`✖ ${tail.message}`, INDENT).map((line) => c.red(line))];
 }
 
-function summary(input: Uint8Array, events: InspectorEvent[], incomplete: boolean, c: ChalkInstance): string[] {
-  const count = (type: InspectorEvent['type']) => events.filter((e) => e.type === type).length;
-  const severities = events.flatMap((e) => (e.type === 'violation' ? [e.severity] : []));
-  const errors = severities.filter((s) => s === 'error').length;
-  const warnings = severities.length - errors;
+interface Tally {
+  frames: number;
+  messages: number;
+  errors: number;
+  warnings: number;
+}
+
+function summary(counts: Tally, totalBytes: number, incomplete: boolean, c: ChalkInstance): string[] {
+  const { errors, warnings } = counts;
   const verdict =
-    severities.length === 0
+    errors + warnings === 0
       ? c.green('no violations')
       : `${errors ? c.red(plural(errors, 'error')) : '0 errors'}, ${warnings ? c.yellow(plural(warnings, 'warning')) : '0 warnings'}`;
-  const counts = `${c.bold('Summary:')} ${plural(count('frame'), 'frame')}, ${plural(count('message'), 'message')}, ${plural(input.length, 'byte')}`;
-  return pack([counts, verdict, ...(incomplete ? [c.red('the last frame is incomplete')] : [])], '; ', INDENT);
+  const tally = `${c.bold('Summary:')} ${plural(counts.frames, 'frame')}, ${plural(counts.messages, 'message')}, ${plural(totalBytes, 'byte')}`;
+  return pack([tally, verdict, ...(incomplete ? [c.red('truncated: the last frame is incomplete')] : [])], '; ', INDENT);
 }
 
 // ---- small helpers ------------------------------------------------------

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type {
   HandshakeRequestEvent,
@@ -70,14 +71,39 @@ interface OpenEntry {
   requestTs: number;
 }
 
-export function createHarSink(path: string): EventSink {
+export interface HarSinkOptions {
+  /**
+   * The file could not be written at `path` (its directory went away, the disk
+   * is full...), so the recording went to `written` instead: the current
+   * directory, else the temporary one. Without this option the failure throws.
+   */
+  onFallback?(written: string, reason: string): void;
+}
+
+export function createHarSink(path: string, options: HarSinkOptions = {}): EventSink {
   const har = new HarBuilder();
   let closing: Promise<void> | null = null;
   return {
     write: (event) => har.write(event),
     // Writes the file; a second call (a second SIGINT) waits for the first write instead of writing again.
-    close: () => (closing ??= writeAtomically(path, `${JSON.stringify(har.har(), null, 2)}\n`)),
+    close: () => (closing ??= writeNeverLost(path, `${JSON.stringify(har.har(), null, 2)}\n`, options)),
   };
+}
+
+/** A recording is never lost: when the named file fails, it goes to a fresh file in a directory that works. */
+async function writeNeverLost(path: string, text: string, options: HarSinkOptions): Promise<void> {
+  try {
+    await writeAtomically(path, text);
+  } catch (err) {
+    if (!options.onFallback) throw err;
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'its directory is gone' : (err as Error).message;
+    for (const dir of [process.cwd(), tmpdir()]) {
+      const fallback = join(dir, `wsinspect-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.har`);
+      const written = await writeFile(fallback, text, { flag: 'wx' }).then(() => true, () => false);
+      if (written) return options.onFallback(fallback, reason);
+    }
+    throw err;
+  }
 }
 
 /** The HAR of a list of events (the inspector's export). */

@@ -7,7 +7,8 @@
  * are joined into segments (segment.ts says why).
  *
  * Bounded by `--keep`: past it, the oldest closed connections are dropped
- * (down to 90% of the budget, so the compaction that costs is rare), and an
+ * (down to 75% of the budget, so evictions are rare; segments that lose no
+ * event are kept as they are, the others rebuilt), and an
  * `evicted` event says so (the last KEPT_NOTICES of them stay). Should open
  * connections alone exceed the budget, their oldest frames, messages and
  * violations go too (their connection and handshake events stay).
@@ -24,6 +25,8 @@ import { newSummary, updateSummary, type ConnectionSummary } from './summary.js'
 export const DEFAULT_KEEP_BYTES = 256 * 1024 * 1024;
 /** `evicted` events kept, so a page that lags behind still learns of the evictions it missed. */
 const KEPT_NOTICES = 64;
+/** An eviction brings the kept bytes down to this share of --keep, so evictions come once per quarter of it. */
+const EVICT_TO = 0.75;
 
 interface ConnRecord {
   summary: ConnectionSummary;
@@ -130,7 +133,7 @@ export class EventStore {
 
   private append(json: string, conn: number, kind: Kind, seq = this.nextSeq++): void {
     let open = this.segments[this.segments.length - 1]!;
-    if (open.full) {
+    if (open.full || open.sealed) {
       open.seal();
       open = new Segment();
       this.segments.push(open);
@@ -153,7 +156,7 @@ export class EventStore {
   }
 
   private evict(): void {
-    const target = this.keepBytes * 0.9;
+    const target = this.keepBytes * EVICT_TO;
     const gone = new Set<number>();
     for (const [conn, record] of this.records) {
       if (this.bytes <= target) break;
@@ -181,12 +184,16 @@ export class EventStore {
       }
       return true;
     };
-    const old = this.segments;
-    this.segments = [new Segment()];
-    this.events = 0;
-    for (const segment of old) {
-      for (let i = 0; i < segment.length; i++) if (keep(segment, i)) this.append(segment.json(i), segment.conns[i]!, segment.kinds[i]!, segment.seqs[i]!);
+    // Segments untouched by this eviction stay as they are; only those losing events are rebuilt.
+    const kept: Segment[] = [];
+    for (const segment of this.segments) {
+      const survivors: number[] = [];
+      for (let i = 0; i < segment.length; i++) if (keep(segment, i)) survivors.push(i);
+      this.events -= segment.length - survivors.length;
+      if (survivors.length === segment.length) kept.push(segment);
+      else if (survivors.length > 0) kept.push(segment.subset(survivors));
     }
+    this.segments = kept.length > 0 ? kept : [new Segment()];
     const notice: EvictedEvent = {
       type: 'evicted',
       conn: 0,

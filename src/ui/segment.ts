@@ -35,6 +35,10 @@ export class Segment {
     return this.seqs.length;
   }
 
+  get sealed(): boolean {
+    return this.parts === null;
+  }
+
   get full(): boolean {
     return this.seqs.length >= SEGMENT_EVENTS || this.chars >= SEGMENT_CHARS;
   }
@@ -45,6 +49,14 @@ export class Segment {
     this.seqs.push(seq);
     this.conns.push(conn);
     this.kinds.push(kind);
+  }
+
+  /** A new sealed segment of events `indices` (ascending) of this one. */
+  subset(indices: number[]): Segment {
+    const segment = new Segment();
+    for (const i of indices) segment.push(this.json(i), this.seqs[i]!, this.conns[i]!, this.kinds[i]!);
+    segment.seal();
+    return segment;
   }
 
   seal(): void {

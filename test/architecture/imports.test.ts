@@ -73,7 +73,12 @@ const ALLOWED: Record<string, string[]> = {
   filter: ['inspector'],
   render: ['inspector', 'accept-calc', 'filter'],
   client: ['inspector', 'accept-calc', 'net'],
-  proxy: ['inspector', 'net'],
+  proxy: ['inspector', 'net', 'capture', 'tls-intercept'],
+  capture: ['inspector', 'net'],
+  'tls-intercept': [],
+  echo: ['net'],
+  act: ['inspector'],
+  ui: ['inspector', 'net', 'render', 'act'],
 };
 
 test.each(Object.entries(ALLOWED))('%s imports only from %j', (folder, allowed) => {

@@ -81,9 +81,9 @@ describe('input', () => {
 
   test.each([
     [['81', '8'], '"8" has an odd number of hex digits'],
-    [['81', 'zz'], '"zz" is not hex'],
-    [['81 \\x85'], '"\\x85" is not hex'],
-  ])('bad hex %j is a usage error naming the token', async (words, message) => {
+    [['81', 'zz'], 'not hex at column 4 ("z")'],
+    [['81 \\x85'], 'not hex at column 1 ("8"): expected \\xHH escapes'],
+  ])('bad hex %j is a usage error naming the position', async (words, message) => {
     const failure = run(words);
     await expect(failure).rejects.toBeInstanceOf(UsageError);
     await expect(failure).rejects.toThrow(message);
@@ -186,7 +186,42 @@ describe('input that ends mid-frame: exit 1', () => {
     const { code, stdout, stderr } = await run([HELLO.slice(0, -3)], { json: true, from: 'client' });
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toBe('wsinspect: input ends in the middle of a frame: 4 of 5 payload bytes\n');
+    expect(stderr).toBe('wsinspect: truncated: input ends in the middle of a frame: 4 of 5 payload bytes\n');
+  });
+
+  test('a frame cut short still gets the violations its header shows, and the summary says truncated', async () => {
+    // A ping claiming 128 bytes, cut after its header.
+    const { code, stdout } = await run(['89 7e 00 80'], { from: 'server' });
+    expect(code).toBe(1);
+    expect(stdout).toContain('Frame 1 (incomplete)');
+    expect(stdout).toContain('error control-frame-too-long (RFC6455 5.5)');
+    expect(stdout).toMatch(/Summary: 0 frames, 0 messages, 4 bytes; 1 error, 0 warnings;\s+truncated/);
+    const json = await run(['89 7e 00 80'], { from: 'server', json: true });
+    expect(JSON.parse(json.stdout)).toMatchObject({ type: 'violation', rule: 'control-frame-too-long', from: 'server' });
+  });
+});
+
+describe('stdin', () => {
+  test.each([
+    ['xxd', '00000000: 8105 4865 6c6c 6f                        ..Hello\n'],
+    ['hexdump -C', '00000000  81 05 48 65 6c 6c 6f                              |..Hello|\n00000007\n'],
+    ['Wireshark', '0000   81 05 48 65 6c 6c 6f                              ..Hello\n'],
+    ['\\x escapes', "'\\x81\\x05\\x48\\x65\\x6c\\x6c\\x6f'\n"],
+  ])('a %s dump is read as hex', async (_name, text) => {
+    const { code, stdout } = await run([], { from: 'server' }, text);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/text: +"Hello"/);
+    expect(stdout).toContain('1 frame, 1 message, 7 bytes');
+  });
+
+  test('text with a bad digit is an error naming its position, not garbage frames', async () => {
+    await expect(run([], {}, '81 05 48 65 6c 6c 6g\n')).rejects.toThrow('not hex at column 20 ("g")');
+  });
+
+  test('bytes that are clearly binary are decoded raw', async () => {
+    const { code, stdout } = await run([], { from: 'server' }, Buffer.from('810548656c6c6f', 'hex'));
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/text: +"Hello"/);
   });
 });
 

@@ -20,8 +20,8 @@ test.each([
 ])('%j', (line, action) => expect(parseLine(line)).toEqual(action));
 
 test.each([
-  ['/binary zz', '/binary: "zz" is not hex (give bytes like 81, 0x81 or 8185)'],
-  ['/binary 123', '/binary: "123" has an odd number of hex digits (each byte takes two)'],
+  ['/binary zz', '/binary: not hex at column 1 ("z"): give bytes like 81, 0x81 or 8185'],
+  ['/binary 123', '/binary: column 1: "123" has an odd number of hex digits (each byte takes two)'],
   [`/ping ${'x'.repeat(126)}`, '/ping: the payload is 126 bytes; control frames allow 125'],
   ['/close 70000', '/close: expected /close [code] [reason], the code a number like 1000'],
   [`/close 1000 ${'x'.repeat(124)}`, '/close: the reason is too long; it may take 123 bytes'],

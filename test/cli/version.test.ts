@@ -25,4 +25,4 @@ test('every command accepts --version', async () => {
     expect(stdout).toBe(`${version}\n`);
     expect(stderr).toBe('');
   }
-});
+}, 120_000); // a dozen Node processes at once: slow on a loaded two-core machine

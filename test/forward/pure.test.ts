@@ -1,9 +1,9 @@
 /** The pure parts of forward mode, from tables: request targets, the origin-form rewrite, sniffing, host patterns, proxy credentials. */
 import { describe, expect, test } from 'vitest';
-import { HostPolicy, compileHostPattern } from '../../src/forward/host-policy.js';
-import { ProxyAuth } from '../../src/forward/proxy-auth.js';
-import { originFormHead, parseAbsoluteTarget, parseConnectTarget } from '../../src/forward/request-target.js';
-import { sniffTunnel } from '../../src/forward/sniff.js';
+import { HostPolicy, compileHostPattern } from '../../src/proxy/forward/host-policy.js';
+import { ProxyAuth } from '../../src/proxy/forward/proxy-auth.js';
+import { originFormHead, parseAbsoluteTarget, parseConnectTarget } from '../../src/proxy/forward/request-target.js';
+import { sniffTunnel } from '../../src/proxy/forward/sniff.js';
 
 describe('CONNECT targets', () => {
   test.each([

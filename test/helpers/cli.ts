@@ -1,12 +1,16 @@
-/** The built CLI in a child process, as a user runs it (killed after each test). */
+/** The built CLI in a child process, as a user runs it (killed after each test), and waiting on its output. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 
-const MAIN = join(import.meta.dirname, '../../dist/cli/main.js');
+export const MAIN = join(import.meta.dirname, '../../dist/cli/main.js');
 const children: ChildProcess[] = [];
+const dirs: string[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 export interface Running {
@@ -16,8 +20,8 @@ export interface Running {
   exited: Promise<number | null>;
 }
 
-export function run(args: string[]): Running {
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+export function run(args: string[], options: { cwd?: string } = {}): Running {
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, cwd: options.cwd });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -35,6 +39,13 @@ export async function until<T>(probe: () => T | undefined | null | false, what: 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A fresh temporary directory, removed after the test. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wsinspect-test-'));
+  dirs.push(dir);
+  return dir;
 }
 
 export function proxyUrl(banner: string): string | undefined {

@@ -35,14 +35,14 @@ describe('bounded resources', () => {
     expect(inspector.stats.wireBytes).toBe(header.length + 32 * (1 << 20));
   });
 
-  test('10 MB of non-minimal 126-length headers: every frame reported, events never pile up', () => {
+  test('4 MB of non-minimal 126-length headers: every frame reported, events never pile up', () => {
     const frame = Buffer.from([0x82, 0x7e, 0x00, 0x00]); // binary, 16-bit length 0: should have been 7-bit
-    const flood = Buffer.concat(Array.from({ length: 2_500_000 }, () => frame));
+    const flood = Buffer.concat(Array.from({ length: 1_000_000 }, () => frame));
     const inspector = new DirectionInspector({ side: 'server', payloadHeads: false });
     const counts = tally(inspector, flood);
-    expect(counts.get('frame')).toBe(2_500_000);
-    expect(counts.get('message')).toBe(2_500_000);
-    expect(counts.get('violation:length-not-minimal')).toBe(2_500_000);
+    expect(counts.get('frame')).toBe(1_000_000);
+    expect(counts.get('message')).toBe(1_000_000);
+    expect(counts.get('violation:length-not-minimal')).toBe(1_000_000);
   });
 
   test('a deflate bomb (~1 MiB inflating to 1 GiB) stops at the 64 MiB default budget', () => {

@@ -103,7 +103,7 @@ describe('renderFrameBreakdown', () => {
     const grab = (h: FrameHeader) => (header = h);
     new FrameDecoder({ onHeader: grab, onLost: grab, onPayload: () => {}, onFrameEnd: () => {} }).push(bytes);
     const out = breakdown(bytes, { side: 'server' }, {
-      incomplete: { from: 'server', offset: 0, header, message: 'input ends in the middle of a frame: 2 of 5 payload bytes' },
+      incomplete: { from: 'server', offset: 0, header, message: 'input ends in the middle of a frame: 2 of 5 payload bytes', violations: [] },
     });
     expect(out).toContain('Frame 1 (incomplete) · server → client · text');
     expect(out).toMatch(/byte 1 +0x05 +0 0000101 +MASK=0 payload length=5/);

@@ -126,4 +126,24 @@ describe('EventStore', () => {
     expect(notices).toHaveLength(64);
     expect(notices.at(-1)!.droppedConnections).toBe(store.stats().droppedConnections);
   });
+
+  test('evictions across many segments keep exactly the surviving connections, in order', () => {
+    const store = new EventStore(400_000);
+    const all: LiveEvent[] = [connection(1), handshake(1)];
+    for (const event of all) store.add(event as never);
+    for (let conn = 2; conn <= 600; conn++) {
+      const events = [...conversation(conn, `text of ${conn}`), frame(1, 'client', 1, 9)];
+      for (const event of events) store.add(event);
+      all.push(...events);
+    }
+    const stats = store.stats();
+    expect(stats.droppedConnections).toBeGreaterThan(100);
+    expect(stats.droppedEvents).toBe(0);
+    const kept = new Set(store.summaries().map((s) => s.conn));
+    expect(kept.has(1)).toBe(true);
+    const read = readAll(store).events;
+    expect(read.filter((e) => e.type !== 'evicted')).toEqual(all.filter((e) => kept.has(e.conn)));
+    expect(read).toHaveLength(stats.events);
+    expect(stats.keptBytes).toBe(size(read.filter((e) => e.type !== 'evicted')));
+  });
 });

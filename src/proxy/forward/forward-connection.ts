@@ -17,14 +17,14 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { Connection } from '../inspector/connection.js';
-import type { InspectorEvent, TunnelKind } from '../inspector/events.js';
-import { HeadReader } from '../inspector/head-reader.js';
-import type { HttpRequestHead } from '../inspector/http-head.js';
-import { dial, DialError } from '../net/dial.js';
-import type { Endpoint } from '../net/endpoint.js';
-import type { ProxyConnection, ConnectionContext } from '../proxy/proxy-connection.js';
-import type { LeafCache } from '../tls-intercept/leaf-cache.js';
+import { Connection } from '../../inspector/connection.js';
+import type { InspectorEvent, TunnelKind } from '../../inspector/events.js';
+import { HeadReader } from '../../inspector/head-reader.js';
+import type { HttpRequestHead } from '../../inspector/http-head.js';
+import { dial, DialError } from '../../net/dial.js';
+import type { Endpoint } from '../../net/endpoint.js';
+import type { ProxyConnection, ConnectionContext } from '../proxy-connection.js';
+import type { LeafCache } from '../../tls-intercept/leaf-cache.js';
 import type { HostPolicy } from './host-policy.js';
 import type { ProxyAuth } from './proxy-auth.js';
 import { originFormHead, parseAbsoluteTarget, parseConnectTarget, type Target } from './request-target.js';

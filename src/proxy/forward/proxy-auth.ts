@@ -3,8 +3,8 @@
  * Proxy-Authorization header (RFC 9110 11.7.2), compared in constant time.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Header } from '../inspector/events.js';
-import { headerValue } from '../inspector/http-head.js';
+import type { Header } from '../../inspector/events.js';
+import { headerValue } from '../../inspector/http-head.js';
 
 export class ProxyAuth {
   private readonly expected: Buffer;
