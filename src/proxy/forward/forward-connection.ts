@@ -228,7 +228,11 @@ export class ForwardConnection {
       ALPNProtocols: ['http/1.1'], // WebSocket over HTTP/2 (RFC 8441) is not inspected yet
       SNICallback: (name, done) => this.ctx.leaves.get(name).then((leaf) => done(null, leaf.context), done),
     });
+    // 'error' stays listened to until the relay takes the socket: a second error before then must not crash the process.
+    let settled = false;
     const failed = (err: Error) => {
+      if (settled) return;
+      settled = true;
       this.refuse(
         `wss://${target.authority}/`,
         null,
@@ -236,9 +240,9 @@ export class ForwardConnection {
         `the client refused the TLS interception for ${target.host} (${err.message}); does it trust the wsinspect CA? (wsinspect ca --help)`,
       );
     };
-    secure.once('error', failed);
+    secure.on('error', failed);
     secure.once('secure', () => {
-      secure.off('error', failed);
+      settled = true;
       const name = secure.servername || target.host;
       const upstream = endpoint('wss', { ...target, host: name });
       const tcp = this.upstream!;
