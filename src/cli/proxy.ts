@@ -10,6 +10,7 @@ import type { ActTarget } from '../act/api.js';
 import { parseEndpoint, type Endpoint } from '../net/endpoint.js';
 import { createNdjsonSink } from '../render/ndjson.js';
 import { createPrettySink } from '../render/pretty.js';
+import type { DetailLevel } from '../render/pretty-detail.js';
 import { createHarSink } from '../render/har.js';
 import { fanOut, type EventSink } from '../render/sink.js';
 import { createFilteredSink } from '../render/filtered.js';
@@ -35,6 +36,7 @@ export interface ProxyCliOptions extends ForwardCliOptions {
   har?: string;
   pcap?: string;
   preview?: string;
+  detail?: string;
   strict?: boolean;
   tlsCert?: string;
   tlsKey?: string;
@@ -59,6 +61,7 @@ export function register(program: Command): void {
     .option('--har <file>', 'write a HAR 1.2 file (with WebSocket messages) when the proxy stops')
     .option('--pcap <file>', 'write a pcapng of what crosses the proxy, as it crosses (Wireshark, tshark)')
     .option('--preview <bytes>', 'bytes of each message kept for text/base64 (default 65536)')
+    .option('--detail <0-4>', 'pretty view: 0 connections, 1 handshakes and messages, 2 frames too (default), 3 message bodies, 4 frame hex')
     .option('--strict', 'on a protocol violation, close both sides with 1002')
     .option('--tls-cert <file>', 'serve wss:// to clients with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'the PEM private key for --tls-cert')
@@ -79,6 +82,7 @@ export function register(program: Command): void {
 export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> = untilStopped()): Promise<void> {
   const listen = parseHostPort(options.listen);
   const previewBytes = options.preview === undefined ? undefined : parseCount(options.preview, '--preview');
+  const detail = parseDetail(options.detail);
   const timeoutMs = parsePositiveNumber(options.timeout, '--timeout') * 1000;
   const tls = loadTlsFiles(options.tlsCert, options.tlsKey);
   if (options.har) checkOutputFile('--har', options.har);
@@ -105,11 +109,12 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
     ? createNdjsonSink(process.stdout)
     : createPrettySink(process.stdout, {
         chalk: makeChalk({ color: options.color }),
+        detail,
         // Fit the terminal; a pseudo-terminal may report 0 columns, and a pipe none: then 80.
         width: (process.stdout.isTTY && process.stdout.columns) || undefined,
       });
   const sinks: EventSink[] = [createFilteredSink(filter, view)];
-  if (options.har) sinks.push(createHarSink(options.har, { onFallback: reportHarFallback(options.har) }));
+  if (options.har) sinks.push(createHarSink(options.har, { onFallback: reportHarFallback(options.har), clientTls: forward ? undefined : tls !== undefined }));
   const store = uiAt ? new EventStore(keepBytes) : null;
   const sink = fanOut(...sinks);
   const ca = forward ? await loadCa() : null;
@@ -213,4 +218,10 @@ function reportHarFallback(asked: string): (written: string, reason: string) => 
     process.stderr.write(`wsinspect: cannot write --har ${escapeForTerminal(asked)} (${reason}); wrote ${escapeForTerminal(written)} instead\n`);
     process.exitCode = EXIT_FAILED;
   };
+}
+
+function parseDetail(text: string | undefined): DetailLevel | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[0-4]$/.test(text)) throw new UsageError(`invalid --detail "${text}": expected 0 to 4`);
+  return Number(text) as DetailLevel;
 }

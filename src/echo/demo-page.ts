@@ -98,7 +98,10 @@ $('message').onkeydown = (event) => { if (event.key === 'Enter') $('send').click
 $('close').onclick = () => {
   const code = $('close-code').value.trim();
   try {
-    socket.close(code === '' ? undefined : Number(code), $('close-reason').value);
+    // No code: close() with no arguments (a close frame without a status code). Chromium reads
+    // close(undefined, reason) as code 0 and refuses it; a reason needs a code anyway.
+    if (code === '') socket.close();
+    else socket.close(Number(code), $('close-reason').value);
   } catch (err) {
     // The browser refuses codes other than 1000 and 3000-4999, and reasons over 123 bytes.
     log('NOT CLOSED: ' + err.message, 'error');

@@ -148,6 +148,8 @@ export interface ConnectionEndEvent {
   by: Side | null;
   durationMs: number;
   stats: { client: SideStats; server: SideStats };
+  /** Extra: the code of the close frame that answered (null: none in it), when both were seen. */
+  replyCode?: number | null;
   /**
    * Extra: the relay ended the connection itself (it was stopped, or --strict),
    * saying why; no peer is blamed for the missing closing handshake.

@@ -141,6 +141,7 @@ export class Session {
         server: { ...(inspectors?.server.stats ?? { frames: 0, messages: 0, wireBytes: 0 }) },
       },
     };
+    if (clean && this.firstClose) end.replyCode = inspectors![this.firstClose === 'client' ? 'server' : 'client'].closeSent!.code;
     if (this.proxyEnded !== null) end.endedByProxy = this.proxyEnded;
     events.push(end);
     return events;

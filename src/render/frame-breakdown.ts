@@ -108,7 +108,7 @@ export class FrameBreakdown {
         lines.push(...renderMessage(event, this.payloadBytes, c));
         this.payloadBytes = 0;
       } else if (event.type === 'undecodable') {
-        lines.push(...wrapWords(`✖ undecodable: ${escapeForTerminal(event.message)}`, INDENT).map((l) => c.red(l)));
+        lines.push(...wrapWords(`✘ undecodable: ${escapeForTerminal(event.message)}`, INDENT).map((l) => c.red(l)));
       }
     }
     return lines.length > 0 ? `${lines.join('\n')}\n` : '';
@@ -288,7 +288,7 @@ function utf8Prefix(bytes: Uint8Array, cut: boolean): string {
 
 function renderViolation(v: ViolationEvent, c: ChalkInstance): string[] {
   const colour = v.severity === 'error' ? c.red : c.yellow;
-  const text = `${v.severity === 'error' ? '✖' : '⚠'} ${v.severity} ${v.rule} (${v.section}): ${escapeForTerminal(v.message)}`;
+  const text = `${v.severity === 'error' ? '✘' : '⚠'} ${v.severity} ${v.rule} (${v.section}): ${escapeForTerminal(v.message)}`;
   return wrapWords(text, INDENT).map((line) => colour(line));
 }
 
@@ -324,7 +324,7 @@ function renderIncomplete(bytes: FrameBytes, tail: IncompleteFrame, n: number, c
         ...headerTable(bytes.at(tail.offset, tail.header.headerLength), c),
       ]
     : [c.bold(`Frame ${n} (incomplete) · starts at byte ${tail.offset}`)];
-  return [...lines, ...tail.violations.flatMap((v) => renderViolation(v, c)), ...wrapWords(`✖ ${tail.message}`, INDENT).map((line) => c.red(line))];
+  return [...lines, ...tail.violations.flatMap((v) => renderViolation(v, c)), ...wrapWords(`✘ ${tail.message}`, INDENT).map((line) => c.red(line))];
 }
 
 interface Tally {

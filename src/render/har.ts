@@ -62,6 +62,8 @@ interface HarEntry {
   cache: Record<string, never>;
   timings: { blocked: number; dns: number; connect: number; send: number; wait: number; receive: number; ssl: number };
   _resourceType?: 'websocket';
+  /** Custom field: the upstream URL the proxy relayed to (request.url is what the client asked for). */
+  _upstream?: string;
   _webSocketMessages?: HarWebSocketMessage[];
 }
 
@@ -78,10 +80,12 @@ export interface HarSinkOptions {
    * directory, else the temporary one. Without this option the failure throws.
    */
   onFallback?(written: string, reason: string): void;
+  /** The clients connected with TLS (wss://); unknown, URLs take the upstream's scheme. */
+  clientTls?: boolean;
 }
 
 export function createHarSink(path: string, options: HarSinkOptions = {}): EventSink {
-  const har = new HarBuilder();
+  const har = new HarBuilder(options.clientTls);
   let closing: Promise<void> | null = null;
   return {
     write: (event) => har.write(event),
@@ -114,6 +118,9 @@ export function harOf(events: Iterable<WireEvent>): object {
 }
 
 class HarBuilder {
+  /** `clientTls`: clients connected with TLS (the proxy's --tls-cert); unknown: as the upstream. */
+  constructor(private readonly clientTls?: boolean) {}
+
   private readonly entries: HarEntry[] = [];
   private readonly upstreams = new Map<number, string>();
   private readonly open = new Map<number, OpenEntry>();
@@ -144,7 +151,8 @@ class HarBuilder {
   }
 
   private request(event: Stamped<HandshakeRequestEvent>): void {
-    const url = webSocketUrl(event, this.upstreams.get(event.conn));
+    const upstream = this.upstreams.get(event.conn);
+    const url = webSocketUrl(event, upstream, this.clientTls);
     const entry: HarEntry = {
       startedDateTime: new Date(event.ts).toISOString(),
       time: 0,
@@ -165,6 +173,8 @@ class HarBuilder {
       _resourceType: 'websocket',
       _webSocketMessages: [],
     };
+    // The server the proxy really talked to (the embedded echo server's port, say), beside what the client asked.
+    if (upstream !== undefined && event.path.startsWith('/')) entry._upstream = absoluteUrl(new URL(upstream), event.path, 'ws');
     this.entries.push(entry);
     this.open.set(event.conn, { entry, requestTs: event.ts });
   }
@@ -239,14 +249,15 @@ function webSocketMessage(event: Stamped<MessageEvent>): HarWebSocketMessage {
 }
 
 /**
- * ws:// or wss:// + the upstream's authority + the request path: the server
- * the proxy really talked to. Without an upstream (no connection event), the
- * Host header names it.
+ * The URL the client asked for: its Host header and path, ws:// or wss:// as
+ * it connected (`clientTls`; else as the upstream is). Only without a Host
+ * header does the upstream name it.
  */
-function webSocketUrl(event: Stamped<HandshakeRequestEvent>, upstream: string | undefined): string {
-  if (upstream !== undefined) return absoluteUrl(new URL(upstream), event.path, 'ws');
+function webSocketUrl(event: Stamped<HandshakeRequestEvent>, upstream: string | undefined, clientTls: boolean | undefined): string {
   const host = event.headers.find(([name]) => name.toLowerCase() === 'host')?.[1];
-  return host === undefined ? event.path : `ws://${host}${event.path}`;
+  if (host === undefined || !event.path.startsWith('/')) return upstream === undefined ? event.path : absoluteUrl(new URL(upstream), event.path, 'ws');
+  const secure = clientTls ?? (upstream !== undefined && /^(wss|https):/.test(upstream));
+  return `${secure ? 'wss' : 'ws'}://${host}${event.path}`;
 }
 
 /** `path` on the upstream's host, with the scheme family asked for (ws/wss or http/https, matching its TLS). */

@@ -116,6 +116,12 @@ function closing(event: ConnectionEndEvent, layout: Layout): [string, Paint] {
   const { chalk } = layout;
   const code = event.closeCode === null ? 'no status code' : `${event.closeCode} ${closeCodeName(event.closeCode)}`;
   if (event.clean === null) return ['closing not recorded', chalk.dim];
+  if (event.clean && event.replyCode !== undefined && event.replyCode !== event.closeCode) {
+    // The answer differs (a 1002 to a bad close code): say both, not just the first.
+    const other = event.by === 'client' ? 'server' : 'client';
+    const reply = event.replyCode === null ? 'no status code' : `${event.replyCode} ${closeCodeName(event.replyCode)}`;
+    return [`closed by ${event.by}: ${code}; ${other} answered ${reply}`, chalk.yellow];
+  }
   if (event.clean) return [`closed cleanly by ${event.by}: ${code}`, chalk.green];
   if (event.endedByProxy !== undefined) return [`closed by the proxy (${event.endedByProxy})`, chalk.yellow];
   if (event.by === null) return ['closed abnormally: no close frame (1006)', chalk.red];

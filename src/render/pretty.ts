@@ -8,6 +8,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { MessageEvent, ViolationEvent, WireEvent } from '../inspector/events.js';
 import { frameLine, messageLine } from './pretty-frame.js';
+import { DEFAULT_DETAIL, bodyLines, frameHexLines, shownAt, type DetailLevel } from './pretty-detail.js';
 import { handshakeLines, type HandshakeEvent } from './pretty-handshake.js';
 import { heldLines, injectedLines, releasedLines } from './pretty-act.js';
 import {
@@ -30,6 +31,8 @@ export interface PrettyOptions {
   verbose?: boolean;
   /** Handshake headers as tables (default); off where the raw heads are shown instead. */
   headerTables?: boolean;
+  /** How much to show, 0-4 (see pretty-detail.ts); default 2. */
+  detail?: DetailLevel;
 }
 
 export function createPrettySink(out: TextOut, options: PrettyOptions): EventSink {
@@ -39,7 +42,7 @@ export function createPrettySink(out: TextOut, options: PrettyOptions): EventSin
     verbose: options.verbose ?? false,
     headerTables: options.headerTables ?? true,
   };
-  return new PrettySink(out, layout);
+  return new PrettySink(out, layout, options.detail ?? DEFAULT_DETAIL);
 }
 
 /** What the view remembers about a connection, until it ends. */
@@ -56,6 +59,7 @@ class PrettySink implements EventSink {
   constructor(
     private readonly out: TextOut,
     private readonly layout: Layout,
+    private readonly detail: DetailLevel,
   ) {}
 
   write(event: WireEvent): void {
@@ -67,7 +71,8 @@ class PrettySink implements EventSink {
       }
       this.flush(state);
     }
-    this.print(this.render(event));
+    const lines = this.render(event);
+    if (shownAt(this.detail, event)) this.print(lines);
     if (event.type === 'connection-end') this.connections.delete(event.conn);
   }
 
@@ -90,12 +95,14 @@ class PrettySink implements EventSink {
         const state = this.state(event.conn);
         state.tally.websocket = true;
         const line = frameLine(event, layout);
-        return event.injected ? [line, ...injectedLines(event.conn, layout)] : [line];
+        const hex = this.detail >= 4 ? frameHexLines(event, layout) : [];
+        return [line, ...hex, ...(event.injected ? injectedLines(event.conn, layout) : [])];
       }
       case 'message': {
         this.tally(event);
-        const line = messageLine(event, layout);
-        return line === null ? [] : [line];
+        // Below 2 no frame line said it, from 3 its body follows: the message gets its line whatever it repeats.
+        const line = messageLine(event, this.detail === 2 ? layout : { ...layout, verbose: true });
+        return [...(line === null ? [] : [line]), ...(this.detail >= 3 ? bodyLines(event, layout) : [])];
       }
       case 'violation':
         return violationLines(event, layout);
@@ -117,6 +124,7 @@ class PrettySink implements EventSink {
   private hold(event: HandshakeEvent): void {
     const state = this.state(event.conn);
     if (event.type === 'handshake-response') state.tally.websocket = event.status === 101;
+    if (!shownAt(this.detail, event)) return;
     state.pending = { event, violations: [] };
     // The violations come in the same batch as their handshake event, so the end of this tick is late enough,
     // and an idle connection (no frame for a minute) still shows its handshake at once.

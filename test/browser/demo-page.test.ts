@@ -24,7 +24,8 @@ describe.runIf(haveChromium)('demo page in headless Chromium through the proxy',
     await chromium?.close();
   });
 
-  async function sendThroughProxy(deflate: boolean): Promise<WireEvent[]> {
+  /** `closeCode`: what is typed in the close-code box ('' = empty); the log line the close must end with. */
+  async function sendThroughProxy(deflate: boolean, close = { code: '1000', logged: /^CLOSED: code=1000/ }): Promise<WireEvent[]> {
     const echo: EchoServer = await startEchoServer({ port: 0, deflate });
     const events: WireEvent[] = [];
     const proxy: RunningProxy = await startProxy({
@@ -39,8 +40,9 @@ describe.runIf(haveChromium)('demo page in headless Chromium through the proxy',
       await page.locator('#log').getByText('OPEN', { exact: true }).waitFor();
       await page.click('#send');
       await page.locator('#log').getByText('RECEIVED: Hello, world!').waitFor();
+      await page.fill('#close-code', close.code);
       await page.click('#close');
-      await page.locator('#log').getByText(/^CLOSED: code=1000/).waitFor();
+      await page.locator('#log').getByText(close.logged).waitFor();
     } finally {
       await page.close();
       await proxy.close();
@@ -74,6 +76,13 @@ describe.runIf(haveChromium)('demo page in headless Chromium through the proxy',
     expect(serverFrame).toMatchObject({ masked: false, rsv1: false });
     expect(ws).toContainEqual(expect.objectContaining({ type: 'message', from: 'server', kind: 'text', text: 'Hello, world!' }));
     expect(ws.at(-1)).toMatchObject({ type: 'connection-end', clean: true, closeCode: 1000, by: 'client' });
+  });
+
+  test('an empty close-code box sends a close frame without a status code', async () => {
+    const events = await sendThroughProxy(false, { code: '', logged: /^CLOSED: code=1005/ });
+    const ws = websocketConnection(events);
+    expect(ws).toContainEqual(expect.objectContaining({ type: 'frame', from: 'client', opcodeName: 'close', payloadLength: 0, close: expect.objectContaining({ code: null }) }));
+    expect(ws.at(-1)).toMatchObject({ type: 'connection-end', clean: true, closeCode: null, by: 'client' });
   });
 
   test('with the echo server compressing, server frames carry RSV1 and inflate to the same text', async () => {

@@ -54,6 +54,10 @@ describe('wsinspect proxy (CLI)', () => {
     expect(entry.request.headers).toEqual(request.headers.map(([name, value]: string[]) => ({ name, value })));
     expect(entry.response.headers).toEqual(response.headers.map(([name, value]: string[]) => ({ name, value })));
     expect(entry.response.status).toBe(101);
+    // The URL the client used, not the embedded echo server's random port, which is kept aside.
+    expect(entry.request.url).toBe(url);
+    expect(entry._upstream).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(entry._upstream).not.toBe(url);
     expect(entry._webSocketMessages.map((m: { type: string; opcode: number; data: string }) => [m.type, m.opcode, m.data])).toEqual([
       ['send', 1, 'one'], ['receive', 1, 'one'], ['send', 1, 'two'], ['receive', 1, 'two'],
       ['send', 2, Buffer.from([0xde, 0xad]).toString('base64')], ['receive', 2, Buffer.from([0xde, 0xad]).toString('base64')],
@@ -136,7 +140,7 @@ describe('wsinspect proxy (CLI)', () => {
   });
 
   test('bad flags and URLs are usage errors with one line', async () => {
-    for (const args of [['proxy', '--bogus'], ['proxy', '--upstream', 'ftp://x'], ['proxy', '--listen', 'nonsense']]) {
+    for (const args of [['proxy', '--bogus'], ['proxy', '--upstream', 'ftp://x'], ['proxy', '--listen', 'nonsense'], ['proxy', '--detail', '5']]) {
       const proxy = run(args);
       expect(await proxy.exited, args.join(' ')).toBe(2);
       expect(proxy.stderr().trim().split('\n'), args.join(' ')).toHaveLength(1);

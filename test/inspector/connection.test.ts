@@ -105,7 +105,16 @@ describe('a WebSocket connection from the first byte', () => {
     ]);
     expect(forwarded.client.equals(sent(WEBSOCKET, 'client'))).toBe(true);
     expect(forwarded.server.equals(sent(WEBSOCKET, 'server'))).toBe(true);
-    expect(events.at(-1)).toMatchObject({ type: 'connection-end', clean: true, closeCode: 1000, by: 'client' });
+    expect(events.at(-1)).toMatchObject({ type: 'connection-end', clean: true, closeCode: 1000, by: 'client', replyCode: 1000 });
+  });
+
+  test('an answer with another code than the close it answers is reported too (replyCode)', () => {
+    const rows: Row[] = WEBSOCKET.map((row) =>
+      row[0] === 'server' && row[1] instanceof Uint8Array && row[1][0] === 0x88
+        ? ['server', encodeFrame({ opcode: 8, payload: Buffer.from([0x03, 0xea]) })]
+        : row,
+    );
+    expect(run(rows).events.at(-1)).toMatchObject({ type: 'connection-end', clean: true, closeCode: 1000, by: 'client', replyCode: 1002 });
   });
 
   test('the same events and bytes however the input is cut', () => {

@@ -77,7 +77,7 @@ describe('renderFrameBreakdown', () => {
   test('a violation follows its frame with rule, severity, section and message', () => {
     const out = breakdown(hex('81 05 48 65 6c 6c 6f'), { side: 'client' });
     const frame = out.indexOf('Frame 1');
-    const violation = out.indexOf('✖ error client-frame-unmasked (RFC6455 5.1): client frame is not masked');
+    const violation = out.indexOf('✘ error client-frame-unmasked (RFC6455 5.1): client frame is not masked');
     expect(frame).toBeGreaterThanOrEqual(0);
     expect(violation).toBeGreaterThan(frame);
     expect(out).toContain('1 error, 0 warnings');
@@ -107,7 +107,7 @@ describe('renderFrameBreakdown', () => {
     });
     expect(out).toContain('Frame 1 (incomplete) · server → client · text');
     expect(out).toMatch(/byte 1 +0x05 +0 0000101 +MASK=0 payload length=5/);
-    expect(out).toContain('✖ input ends in the middle of a frame: 2 of 5 payload bytes');
+    expect(out).toContain('✘ input ends in the middle of a frame: 2 of 5 payload bytes');
     expect(out).toContain('the last frame is incomplete');
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { stamp, type Header, type InspectorEvent, type WireEvent } from '../../src/inspector/events.js';
-import { createHarSink } from '../../src/render/har.js';
+import { createHarSink, type HarSinkOptions } from '../../src/render/har.js';
 
 const START = Date.UTC(2024, 4, 6, 12, 0, 0, 0);
 
@@ -58,10 +58,10 @@ const EVENTS: WireEvent[] = [
   }),
 ];
 
-async function writeHar(events: WireEvent[]): Promise<{ path: string; har: any }> {
+async function writeHar(events: WireEvent[], options: HarSinkOptions = {}): Promise<{ path: string; har: any }> {
   const dir = mkdtempSync(join(tmpdir(), 'wsinspect-har-'));
   const path = join(dir, 'session.har');
-  const sink = createHarSink(path);
+  const sink = createHarSink(path, options);
   for (const event of events) sink.write(event);
   await sink.close();
   return { path, har: JSON.parse(readFileSync(path, 'utf8')) };
@@ -122,9 +122,20 @@ test('without a connection event the Host header names the server; no response r
   expect(har.log.entries[0].response.status).toBe(0);
 });
 
-test('a secure upstream makes wss:// and https:// URLs', async () => {
+test('request.url is what the client asked for (its Host header); the upstream is kept in _upstream', async () => {
+  // The embedded echo server on a random port, behind a proxy the client reached as 127.0.0.1:9001.
+  const behind = EVENTS.map((event) => (event.type === 'connection' ? { ...event, upstream: 'ws://127.0.0.1:41234/' } : event));
+  const { har } = await writeHar(behind);
+  expect(har.log.entries[0].request.url).toBe('ws://127.0.0.1:9001/chat?room=a%20b&x=1');
+  expect(har.log.entries[0]._upstream).toBe('ws://127.0.0.1:41234/chat?room=a%20b&x=1');
+});
+
+test('a secure upstream makes wss:// and https:// URLs, unless the clients are known to connect without TLS', async () => {
   const secure = EVENTS.map((event) => (event.type === 'connection' ? { ...event, upstream: 'https://example.com:8443/' } : event));
   const { har } = await writeHar(secure);
-  expect(har.log.entries[0].request.url).toBe('wss://example.com:8443/chat?room=a%20b&x=1');
+  expect(har.log.entries[0].request.url).toBe('wss://127.0.0.1:9001/chat?room=a%20b&x=1');
+  expect(har.log.entries[0]._upstream).toBe('wss://example.com:8443/chat?room=a%20b&x=1');
   expect(har.log.entries[1].request.url).toBe('https://example.com:8443/index.html');
+  const plainClients = await writeHar(secure, { clientTls: false });
+  expect(plainClients.har.log.entries[0].request.url).toBe('ws://127.0.0.1:9001/chat?room=a%20b&x=1');
 });
