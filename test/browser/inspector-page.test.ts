@@ -397,4 +397,30 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     expect(await page.locator('.extensions').innerText()).toMatch(/Accepted: permessage-deflate[\s\S]*No parameters: both sides keep their compression context/);
     await page.screenshot({ path: join(SHOTS, 'handshake-deflate.png'), fullPage: true });
   });
+
+  test('opened from a token URL it follows the live feed; HTTP requests grouped; one connection or all', async () => {
+    const inspected = await startInspected({ token: 'test-token-1234' });
+    expect(inspected.inspector.url).toMatch(/\?token=test-token-1234$/);
+    await page.goto(inspected.inspector.url);
+    await page.getByRole('status').getByText('live').waitFor();
+    const reply = await fetch(inspected.proxy.url.replace(/^ws/, 'http'));
+    expect(reply.status).toBe(200);
+    await reply.text();
+    for (const text of ['first', 'second']) {
+      const ws = await openClient(inspected.proxy.url);
+      ws.send(text);
+      await nextMessage(ws);
+      await closeClient(ws);
+    }
+    await expect.poll(() => page.locator('.http-group summary').innerText()).toBe('HTTP requests relayed (1)');
+    const sockets = page.locator('.connections tbody tr[data-conn]');
+    await expect.poll(() => sockets.count()).toBe(2);
+    await sockets.nth(1).click();
+    const rows = page.locator('.timeline-body .trow');
+    await expect.poll(() => rows.first().innerText()).toContain('second');
+    await page.getByRole('button', { name: 'show all connections' }).click();
+    await expect.poll(() => rows.count()).toBe(8); // two text frames and two close frames each
+    const tags = await page.locator('.timeline-body .conn-tag').allInnerTexts();
+    expect(new Set(tags.map((t) => t.trim()))).toEqual(new Set(['#2', '#3']));
+  });
 });

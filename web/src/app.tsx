@@ -5,7 +5,8 @@
  */
 import { useEffect, useRef } from 'preact/hooks';
 import { Batcher, eventsUrl, followLive } from './live.js';
-import { applyEvents, selectedConn, selectedSeq, store, tab, version, link, type Tab } from './state.js';
+import { applyEvents, link, selectConnection, selectedConn, selectedSeq, store, tab, version, type Tab } from './state.js';
+import { visible } from './format.js';
 import { Connections } from './ui/connections.js';
 import { FrameDetail } from './ui/frame-detail.js';
 import { Handshake } from './ui/handshake.js';
@@ -63,7 +64,14 @@ export function App() {
             {id === 'violations' && conn && conn.violations > 0 ? <span class="count bad">{conn.violations}</span> : null}
           </button>
         ))}
-        <span class="tabs-scope muted">{conn ? `connection ${conn.conn}${conn.request ? ` · ${conn.request.path}` : ''}` : 'all connections'}</span>
+        <span class="tabs-scope muted">
+          {conn ? `connection ${conn.conn}${conn.request ? ` · ${visible(conn.request.path)}` : ''}` : 'all connections'}
+          {conn && (
+            <button type="button" class="small" onClick={() => selectConnection(null)}>
+              show all connections
+            </button>
+          )}
+        </span>
       </nav>
       <main class={`content content-${tab.value}`} aria-labelledby={`tab-${tab.value}`}>
         {tab.value === 'timeline' && (

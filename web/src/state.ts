@@ -38,12 +38,22 @@ export function watchBatches(): number {
   return version.value;
 }
 
+/** Whether a connection was selected yet (by the page or the user): "all connections" is a choice too. */
+let chosen = false;
+
+export function selectConnection(conn: number | null): void {
+  chosen = true;
+  if (selectedConn.value !== conn) selectedSeq.value = null;
+  selectedConn.value = conn;
+}
+
 export function applyEvents(events: LiveEvent[]): void {
   store.ingest(events);
-  if (selectedConn.value === null) {
-    // Open the first WebSocket connection by itself: that is what a newcomer came to see.
+  if (selectedConn.value === null && !chosen) {
+    // Open the first WebSocket connection by itself (once): that is what a newcomer came to see.
     const first = [...store.connections.values()].find((c) => c.request !== null);
     if (first) selectedConn.value = first.conn;
+    chosen = first !== undefined;
   }
   if (paused.value) waiting.value += events.length;
   else version.value++;
@@ -66,7 +76,7 @@ export function clearAll(): void {
 }
 
 export function openRow(conn: number, seq: number | null): void {
-  selectedConn.value = conn;
+  selectConnection(conn);
   selectedSeq.value = seq;
   tab.value = 'timeline';
 }

@@ -7,7 +7,7 @@
 import type { Connection } from '../model/store.js';
 import type { Side } from '../model/wire.js';
 import { formatBytes, formatDuration, plural, visible } from '../format.js';
-import { selectedConn, selectedSeq, store, version, watchBatches } from '../state.js';
+import { selectConnection, selectedConn, store, version, watchBatches } from '../state.js';
 
 export function Connections() {
   version.value; // re-render per batch
@@ -57,10 +57,7 @@ export function Connections() {
 function ConnectionRow({ c }: { c: Connection }) {
   watchBatches();
   const selected = selectedConn.value === c.conn;
-  const select = () => {
-    if (selectedConn.value !== c.conn) selectedSeq.value = null;
-    selectedConn.value = c.conn;
-  };
+  const select = () => selectConnection(c.conn);
   const end = c.end ? c.startedAt + c.end.durationMs : c.lastAt;
   return (
     <tr

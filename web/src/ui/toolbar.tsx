@@ -35,7 +35,8 @@ export function Toolbar({ filterRef }: { filterRef: { current: HTMLInputElement 
         <div id="filter-error" class="filter-error" role="alert">
           {error && (
             <>
-              <Where source={filterText.value} position={error.position} /> {error.message}
+              <Where source={filterText.value} position={error.position} />
+              <span class="filter-reason">{error.message}</span>
             </>
           )}
         </div>
