@@ -7,6 +7,7 @@ import { generateKey } from '../accept-calc/accept.js';
 import type { Header } from '../inspector/events.js';
 import { PERMESSAGE_DEFLATE } from '../inspector/extensions.js';
 import { HeadParser, type HttpRequestHead } from '../inspector/http-head.js';
+import { TOKEN } from '../inspector/http-token.js';
 import type { Endpoint } from '../net/endpoint.js';
 
 export interface RequestOptions {
@@ -31,7 +32,6 @@ export const DEFLATE_OFFER = `${PERMESSAGE_DEFLATE}; client_max_window_bits`;
 
 export const USER_AGENT = 'wsinspect';
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 export function buildRequest(endpoint: Endpoint, options: RequestOptions = {}): BuiltRequest {
   const defaults: Header[] = [

@@ -3,6 +3,7 @@
  * permessage-deflate negotiation rules of RFC 7692 section 7.
  */
 import type { ExtensionOffer } from './events.js';
+import { TCHAR, TOKEN } from './http-token.js';
 
 /** One extension as on the wire: parameters in order, duplicates kept (RFC 7692 7 forbids them). */
 export interface ParsedExtension {
@@ -16,8 +17,6 @@ export interface ExtensionList {
   errors: string[];
 }
 
-const TCHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * Parses the values of every Sec-WebSocket-Extensions header line (they

@@ -10,6 +10,7 @@
  * whitespace before a header's colon).
  */
 import type { Header } from './events.js';
+import { TCHAR, TOKEN } from './http-token.js';
 
 export type HeadKind = 'request' | 'response';
 
@@ -39,8 +40,7 @@ export type HeadResult<H> = { ok: true; head: H; rest: Uint8Array } | { ok: fals
 
 export const DEFAULT_MAX_HEAD_BYTES = 16384;
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([^\x00-\x20\x7f]+) HTTP\/(\d)\.(\d)$/;
+const REQUEST_LINE = new RegExp(`^(${TCHAR.source}+) ([^\\x00-\\x20\\x7f]+) HTTP\\/(\\d)\\.(\\d)$`);
 const STATUS_LINE = /^HTTP\/(\d)\.(\d) (\d{3})(?: (.*))?$/;
 const HEADER_LINE = /^([^:]*):(.*)$/;
 

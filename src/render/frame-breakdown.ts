@@ -6,7 +6,6 @@
  * string out, fitting 80 columns. Everything from the wire goes through
  * escapeForTerminal.
  */
-import { stripVTControlCharacters } from 'node:util';
 import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { FrameHeader } from '../inspector/frame-decoder.js';
@@ -15,6 +14,7 @@ import { OP_CLOSE, opcodeName } from '../inspector/opcodes.js';
 import { unmaskInto } from '../inspector/unmask.js';
 import { incompleteTailLength } from '../inspector/utf8-stream.js';
 import { escapeForTerminal } from './escape.js';
+import { columns, plural } from './pretty-text.js';
 
 export const VIEW_WIDTH = 80;
 /** Payload bytes shown per frame or message; the rest is counted, not shown. */
@@ -207,7 +207,7 @@ function lengthMeaning(len7: number): string {
 /** Three borderless columns (label, bytes and bits, meaning) with the meaning wrapped to the view. */
 function table(rows: string[][]): string[] {
   const widthOf = (column: number) =>
-    Math.max(...rows.flatMap((row) => row[column]!.split('\n').map(visibleWidth))) + 2;
+    Math.max(...rows.flatMap((row) => row[column]!.split('\n').map(columns))) + 2;
   const labelWidth = Math.max(LABEL_WIDTH, widthOf(0));
   const bytesWidth = widthOf(1);
   const t = new Table({
@@ -307,7 +307,7 @@ function renderMessage(m: MessageEvent, payloadBytes: number, c: ChalkInstance):
     const chars = escapeChars(utf8Prefix(bytes, more));
     const closing = more ? '"…' : '"';
     const inline = `${head}: "${chars.join('')}${closing}`;
-    if (visibleWidth(inline) <= VIEW_WIDTH) lines[0] = inline;
+    if (columns(inline) <= VIEW_WIDTH) lines[0] = inline;
     else lines.push(...quoted('text:', chars, c, closing));
   }
   if (m.compressed) lines.push(labelled('inflated:', `${plural(m.size, 'byte')} from ${payloadBytes}`, c));
@@ -374,7 +374,7 @@ function pack(pieces: string[], sep: string, indent: string): string[] {
   for (const [i, piece] of pieces.entries()) {
     const candidate = line === '' ? piece : line + sep + piece;
     const room = i === pieces.length - 1 ? VIEW_WIDTH : VIEW_WIDTH - trailer.length;
-    if (line !== '' && visibleWidth(candidate) > room) {
+    if (line !== '' && columns(candidate) > room) {
       lines.push(line + sep.trimEnd());
       line = indent + piece;
     } else {
@@ -389,14 +389,6 @@ function pack(pieces: string[], sep: string, indent: string): string[] {
 function wrapWords(text: string, indent: string): string[] {
   const [first = '', ...rest] = text.split(' ');
   return pack([indent + first, ...rest], ' ', `${indent}  `);
-}
-
-function visibleWidth(text: string): number {
-  return stripVTControlCharacters(text).length;
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function hexByte(b: number): string {

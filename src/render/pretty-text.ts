@@ -6,6 +6,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import type { Side } from '../inspector/events.js';
+import stringWidth from 'string-width';
 import { escapeForTerminal } from './escape.js';
 
 export interface Layout {
@@ -22,22 +23,15 @@ export type Paint = (text: string) => string;
 
 export const plain: Paint = (text) => text;
 
-// Combining marks take no column; wide East Asian characters and emoji shown as emoji take two.
-// (Format characters like ZWJ never reach here unescaped.)
-const ZERO_WIDTH = /^[\p{Mn}\p{Me}]$/u;
-const EMOJI = /^\p{Emoji_Presentation}$/u;
-const EAST_ASIAN_WIDE = /^[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{3fffd}]$/u;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
-function charColumns(ch: string): number {
-  if (ZERO_WIDTH.test(ch)) return 0;
-  return EAST_ASIAN_WIDE.test(ch) || EMOJI.test(ch) ? 2 : 1;
-}
-
-/** Columns `text` (no ANSI codes) takes on a terminal. */
+/**
+ * Columns `text` takes on a terminal: wide East Asian characters and emoji
+ * two, combining marks none, ANSI colour codes none (string-width's tables;
+ * plain ASCII, the common case, is counted directly).
+ */
 export function columns(text: string): number {
-  let width = 0;
-  for (const ch of text) width += charColumns(ch);
-  return width;
+  return PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text);
 }
 
 /** A line built from pieces, each painted on its own; `width` counts only what shows. */
