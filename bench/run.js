@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { BENCH_DIR, machine, table } from './lib/util.js';
 
-const SECTIONS = ['decoder', 'proxy', 'memory', 'connections'];
+const SECTIONS = ['decoder', 'proxy', 'memory', 'connections', 'capture'];
 
 function parseArgs(argv) {
   const opts = { quick: false, pin: true, sections: [] };

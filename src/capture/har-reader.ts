@@ -43,7 +43,8 @@ export function harEvents(text: string): WireEvent[] {
   try {
     har = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw new HarError(`not a HAR file: the JSON does not parse (${(err as Error).message})`);
+    // V8's message may quote the text around the error over several lines: the first says it.
+    throw new HarError(`not a HAR file: the JSON does not parse (${(err as Error).message.split('\n')[0]})`);
   }
   const entries = (har as { log?: { entries?: unknown } } | null)?.log?.entries;
   if (!Array.isArray(entries)) throw new HarError('not a HAR file: no log.entries array');

@@ -1,5 +1,5 @@
 /**
- * `wsinspect read FILE... [--json] [--har OUT] [--filter EXPR] [--conn N] [--strict]`:
+ * `wsinspect read FILE... [--json] [--har OUT] [--filter EXPR] [--conn N] [--strict] [--ui [HOST:PORT]]`:
  * a capture (pcap, pcapng, HAR, wsinspect NDJSON) shown as the proxy shows
  * live traffic, through the same renderers. Exit 1 when the capture holds an
  * error violation (any violation with --strict), 2 when a file cannot be read.
@@ -16,7 +16,9 @@ import { createPrettySink } from '../render/pretty.js';
 import { fanOut, type EventSink } from '../render/sink.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 import { checkOutputFile } from './command-line-files.js';
-import { parseCount } from './options.js';
+import { parseCount, parseHostPort, untilStopped } from './options.js';
+import { EventStore } from '../ui/event-store.js';
+import { DEFAULT_UI, startInspectorServer, type InspectorServer } from '../ui/server.js';
 import { escapeForTerminal } from '../render/escape.js';
 
 export interface ReadOptions {
@@ -26,6 +28,8 @@ export interface ReadOptions {
   conn?: string;
   strict?: boolean;
   color?: boolean;
+  /** --ui alone: true (the default address); --ui HOST:PORT: that address. */
+  ui?: string | true;
 }
 
 /** Past this much unwritten output, reading waits for stdout to drain (a slow pager must not cost memory). */
@@ -51,6 +55,7 @@ export function register(program: Command): void {
     .option('--conn <n>', 'show only connection N')
     .option('--strict', 'exit 1 on any violation, warnings included')
     .option('--no-color', 'no colours in the pretty view (NO_COLOR is honoured too)')
+    .option('--ui [host:port]', `also serve what was read in the web inspector until Ctrl-C (default ${DEFAULT_UI})`)
     .addHelpText('after', HELP_AFTER)
     .action(async (files: string[], options: ReadOptions) => {
       process.exitCode = await runRead(files, options, process.stdout, process.stderr);
@@ -64,10 +69,20 @@ interface Out {
   writableLength?: number;
 }
 
-export async function runRead(files: string[], options: ReadOptions, stdout: Out & NodeJS.EventEmitter, stderr: { write(text: string): unknown }): Promise<number> {
+export async function runRead(
+  files: string[],
+  options: ReadOptions,
+  stdout: Out & NodeJS.EventEmitter,
+  stderr: { write(text: string): unknown },
+  stop: () => Promise<unknown> = untilStopped,
+): Promise<number> {
   const onlyConn = options.conn === undefined ? null : parseCount(options.conn, '--conn');
   const view = filterView(options.filter);
   if (options.har) checkOutputFile('--har', options.har);
+  const uiAt = options.ui === undefined ? null : parseHostPort(options.ui === true ? DEFAULT_UI : options.ui, '--ui');
+  const store = uiAt ? new EventStore() : null;
+  // Started first, so a port in use is said before any reading.
+  const inspector = uiAt ? await startUi(uiAt, store!) : null;
   const sinks: EventSink[] = [
     options.json
       ? createNdjsonSink(stdout)
@@ -87,6 +102,7 @@ export async function runRead(files: string[], options: ReadOptions, stdout: Out
       else warnings++;
     }
     sink.write(event);
+    store?.add(event);
   };
   try {
     for (const file of files) {
@@ -108,13 +124,27 @@ export async function runRead(files: string[], options: ReadOptions, stdout: Out
     }
   } catch (err) {
     await sink.close();
+    await inspector?.close();
     if (err instanceof CaptureFileError) throw new UsageError(err.message);
     throw err;
   }
   await sink.close();
   for (const problem of problems) stderr.write(`wsinspect: ${escapeForTerminal(problem)}\n`);
+  if (inspector) {
+    stderr.write(`wsinspect: inspector: ${inspector.url} (Ctrl-C to stop)\n`);
+    await stop();
+    await inspector.close();
+  }
   if (problems.length > 0) return EXIT_USAGE;
   return errors > 0 || (options.strict && warnings > 0) ? EXIT_FAILED : EXIT_OK;
+}
+
+async function startUi(at: { host: string; port: number }, store: EventStore): Promise<InspectorServer> {
+  try {
+    return await startInspectorServer({ ...at, store });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message} (choose another with --ui HOST:PORT)`);
+  }
 }
 
 function filterView(source: string | undefined): FilterView | null {

@@ -1,5 +1,5 @@
 /** `wsinspect read` through the built CLI, as a user runs it. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,6 +131,27 @@ describe('proxy --pcap', () => {
   it('is a usage error, said at once, when the file cannot be created', () => {
     const result = spawnSync(process.execPath, [MAIN, 'proxy', '--listen', '127.0.0.1:0', '--pcap', join(dir, 'no/such/dir/out.pcapng')], { encoding: 'utf8' });
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe(`wsinspect: cannot write --pcap ${join(dir, 'no/such/dir/out.pcapng')}: no such directory\n`);
+    expect(result.stderr).toBe(`wsinspect: cannot write --pcap ${join(dir, 'no/such/dir/out.pcapng')}: no such directory ${join(dir, 'no/such/dir')}\n`);
+  });
+});
+
+describe('read --ui', () => {
+  it('serves what was read in the web inspector until Ctrl-C, then exits with the reading\'s status', async () => {
+    const child = spawn(process.execPath, [MAIN, 'read', unmasked, '--json', '--ui', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        const m = /inspector: (http:\/\/\S+)/.exec(stderr);
+        if (m) resolve(m[1]!);
+      });
+      child.on('exit', () => reject(new Error(`exited early: ${stderr}`)));
+    });
+    const connections = (await (await fetch(new URL('/api/connections', url))).json()) as Array<{ conn: number; client: string; violations: unknown }>;
+    expect(connections).toHaveLength(1);
+    expect(connections[0]).toMatchObject({ conn: 1, client: '127.0.0.1:40000' });
+    const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGINT');
+    expect(await exit).toBe(1); // the capture holds an error violation
   });
 });
