@@ -47,6 +47,7 @@ export interface ProxyCliOptions extends ForwardCliOptions {
   deflate?: boolean;
   filter?: string;
   intercept?: string;
+  full?: boolean;
   interceptTimeout: string;
   /** HOST:PORT, or false with --no-ui. */
   ui: string | false;
@@ -76,6 +77,7 @@ export function register(program: Command): void {
     .option('--no-ui', 'no web inspector')
     .option('--keep <size>', 'history kept for the inspector, e.g. 256MiB (oldest closed connections go first)', '256MiB')
     .addOption(echoEngineOption())
+    .option('--full', 'NDJSON and HAR keep whole payloads (for wsinspect replay)')
     .option('--intercept <expr>', 'hold every data message matching EXPR until released (inspector page, API, wsinspect send --release)')
     .option('--intercept-timeout <seconds>', 'forward a held message unchanged after this long', '60')
     .option('--no-color', 'no colours in the pretty view (NO_COLOR is honoured too)');
@@ -86,7 +88,9 @@ export function register(program: Command): void {
 
 export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> = untilStopped()): Promise<void> {
   const listen = parseHostPort(options.listen);
-  const previewBytes = options.preview === undefined ? undefined : parseCount(options.preview, '--preview');
+  if (options.full && options.preview !== undefined) throw new UsageError('--full and --preview exclude each other');
+  // --full: whole payloads in every event (NDJSON, HAR), for replay.
+  const previewBytes = options.full ? Number.MAX_SAFE_INTEGER : options.preview === undefined ? undefined : parseCount(options.preview, '--preview');
   const detail = parseDetail(options.detail);
   const timeoutMs = parsePositiveNumber(options.timeout, '--timeout') * 1000;
   const tls = loadTlsFiles(options.tlsCert, options.tlsKey);
