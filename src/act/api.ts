@@ -7,9 +7,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Side } from '../inspector/events.js';
-import { tryParseFilter } from '../filter/index.js';
-import type { Edit, Interceptor } from '../proxy/interceptor.js';
+import type { ReleaseAction, Side } from '../inspector/events.js';
+import { tryParseFilter, type Filter } from '../filter/index.js';
+import type { Edit, HeldEntry } from '../inspector/hold.js';
 import { MAX_SEND_BYTES, frameFor, parseSendRequest, senderFor } from './send-request.js';
 
 /** What the routes act on: the running proxy. */
@@ -18,8 +18,12 @@ export interface ActTarget {
   inject(conn: number, from: Side, frame: Uint8Array): string | null;
   /** The connection was seen (it may be over): a 409 rather than a 404. */
   known(conn: number): boolean;
-  /** --intercept: the filter in force, the held messages, releasing one. */
-  intercept: Pick<Interceptor, 'setFilter' | 'list' | 'release'>;
+  /** --intercept (the proxy's Interceptor): the filter in force, the held messages, releasing one. */
+  intercept: {
+    setFilter(filter: Filter | null): void;
+    list(): HeldEntry[];
+    release(id: number, action: ReleaseAction, edit: Edit | null): boolean;
+  };
 }
 
 export interface Answer {

@@ -51,6 +51,23 @@ type Unit =
   /** An edited message (its new frame) or a dropped one (null); `diverges`: the receiver's window no longer follows the sender's. */
   | { type: 'replaced'; frame: Uint8Array | null; bytes: number; diverges: boolean };
 
+/** What an edited message becomes. */
+export interface Edit {
+  kind: 'text' | 'binary';
+  payload: Uint8Array;
+}
+
+/** A held message as the proxy lists it (GET /api/intercepted). */
+export interface HeldEntry {
+  id: number;
+  conn: number;
+  from: Side;
+  kind: 'text' | 'binary';
+  size: number;
+  payload: Buffer;
+  heldAt: number;
+}
+
 export interface HeldMessage {
   id: number;
   from: Side;
@@ -140,7 +157,7 @@ export class HoldingDirection {
    * masked with `maskKey` toward the server), or nothing. False when no such
    * message is held here.
    */
-  release(id: number, action: ReleaseAction, edit: { kind: 'text' | 'binary'; payload: Uint8Array } | null, maskKey: Uint8Array): boolean {
+  release(id: number, action: ReleaseAction, edit: Edit | null, maskKey: Uint8Array): boolean {
     const at = this.queue.findIndex((unit) => unit.type === 'held' && unit.id === id);
     if (at < 0) return false;
     const unit = this.queue[at] as Extract<Unit, { type: 'held' }>;

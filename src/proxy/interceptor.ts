@@ -4,26 +4,14 @@
  * every held message of every connection with its timeout. A held message
  * that nobody releases in time is forwarded unchanged (action "timeout").
  */
-import type { MessageEvent, ReleaseAction, Side, ViolationEvent } from '../inspector/events.js';
+import type { MessageEvent, ReleaseAction, ViolationEvent } from '../inspector/events.js';
+import type { Edit, HeldEntry } from '../inspector/hold.js';
 import { stamp } from '../inspector/events.js';
 import type { Filter } from '../filter/index.js';
 
 export const DEFAULT_INTERCEPT_TIMEOUT_MS = 60_000;
 
-export interface HeldEntry {
-  id: number;
-  conn: number;
-  from: Side;
-  kind: 'text' | 'binary';
-  size: number;
-  payload: Buffer;
-  heldAt: number;
-}
-
-export interface Edit {
-  kind: 'text' | 'binary';
-  payload: Uint8Array;
-}
+export type { Edit, HeldEntry };
 
 /** Lets a held message go; false when it is no longer held. */
 export type Releaser = (action: ReleaseAction, edit: Edit | null) => boolean;
