@@ -1,12 +1,15 @@
 /**
  * The inspector API's routes that act on the traffic (contract: "Inspector
- * API"): `POST /api/connections/:conn/send`. Plain functions from a parsed
+ * API"): `POST /api/connections/:conn/send`, `PUT /api/intercept`,
+ * `GET /api/intercepted`, `POST /api/intercepted/:id`. Plain functions from a parsed
  * request to a status and a JSON body, and one node:http handler around them
  * that the inspector's server mounts behind its Host/Origin/token guard.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Side } from '../inspector/events.js';
+import type { ReleaseAction, Side } from '../inspector/events.js';
+import { tryParseFilter, type Filter } from '../filter/index.js';
+import type { Edit, HeldEntry } from '../inspector/hold.js';
 import { MAX_SEND_BYTES, frameFor, parseSendRequest, senderFor } from './send-request.js';
 
 /** What the routes act on: the running proxy. */
@@ -15,6 +18,12 @@ export interface ActTarget {
   inject(conn: number, from: Side, frame: Uint8Array): string | null;
   /** The connection was seen (it may be over): a 409 rather than a 404. */
   known(conn: number): boolean;
+  /** --intercept (the proxy's Interceptor): the filter in force, the held messages, releasing one. */
+  intercept: {
+    setFilter(filter: Filter | null): void;
+    list(): HeldEntry[];
+    release(id: number, action: ReleaseAction, edit: Edit | null): boolean;
+  };
 }
 
 export interface Answer {
@@ -40,6 +49,49 @@ export function sendToConnection(target: ActTarget, connParam: string, body: unk
   return { status: 202, body: { conn, to: request.to, type: request.type, wireBytes: frame.length } };
 }
 
+/** `PUT /api/intercept`: `{filter: EXPR or null}`; an invalid expression is a 400 naming the position. */
+export function setIntercept(target: ActTarget, body: unknown): Answer {
+  const filter = (body as { filter?: unknown } | null)?.filter;
+  if (typeof body !== 'object' || body === null || (filter !== null && typeof filter !== 'string')) {
+    return error(400, 'the body must be {"filter": EXPR} or {"filter": null}');
+  }
+  if (filter === null || filter.trim() === '') {
+    target.intercept.setFilter(null);
+    return { status: 200, body: { filter: null } };
+  }
+  const parsed = tryParseFilter(filter);
+  if (!parsed.ok) return error(400, parsed.error.message);
+  target.intercept.setFilter(parsed.filter);
+  return { status: 200, body: { filter } };
+}
+
+/** `GET /api/intercepted`: the held messages, with their whole payloads. */
+export function listIntercepted(target: ActTarget): Answer {
+  const held = target.intercept.list().map(({ payload, ...entry }) =>
+    entry.kind === 'text' ? { ...entry, text: payload.toString('utf8') } : { ...entry, base64: payload.toString('base64') },
+  );
+  return { status: 200, body: held };
+}
+
+const ACTIONS = ['forward', 'drop', 'edit'] as const;
+
+/** `POST /api/intercepted/:id`: `{action, text?, base64?}`. */
+export function releaseIntercepted(target: ActTarget, idParam: string, body: unknown): Answer {
+  const id = connNumber(idParam);
+  if (id === null) return error(404, `"${idParam}" is not a held message id`);
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const action = b.action as (typeof ACTIONS)[number];
+  if (!ACTIONS.includes(action)) return error(400, `action must be one of ${ACTIONS.join(', ')}`);
+  let edit: Edit | null = null;
+  if (action === 'edit') {
+    if (typeof b.text === 'string') edit = { kind: 'text', payload: Buffer.from(b.text) };
+    else if (typeof b.base64 === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(b.base64)) edit = { kind: 'binary', payload: Buffer.from(b.base64, 'base64') };
+    else return error(400, 'an edit needs text (a string) or base64');
+  }
+  if (!target.intercept.release(id, action, edit)) return error(404, `message ${id} is not held (released already, timed out, or its connection ended)`);
+  return { status: 200, body: { id, action } };
+}
+
 /** Bodies larger than this are refused unread (a whole max-size message in base64, and room for the rest). */
 const MAX_BODY = Math.ceil((MAX_SEND_BYTES * 4) / 3) + 64 * 1024;
 
@@ -48,15 +100,29 @@ const MAX_BODY = Math.ceil((MAX_SEND_BYTES * 4) / 3) + 64 * 1024;
  * caller has already applied the guard (Host, Origin, token).
  */
 export async function serveActApi(target: ActTarget, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {
-  const send = /^\/api\/connections\/([^/]+)\/send$/.exec(pathname);
-  if (!send) return false;
-  if (req.method !== 'POST') {
-    reply(res, error(405, `${pathname} takes POST`), { allow: 'POST' });
+  const route = findRoute(target, pathname);
+  if (!route) return false;
+  if (req.method !== route.method) {
+    reply(res, error(405, `${pathname} takes ${route.method}`), { allow: route.method });
+    return true;
+  }
+  if (route.method === 'GET') {
+    reply(res, route.answer(null));
     return true;
   }
   const body = await readJson(req);
-  reply(res, 'error' in body ? error(body.status, body.error) : sendToConnection(target, send[1]!, body.value));
+  reply(res, 'error' in body ? error(body.status, body.error) : route.answer(body.value));
   return true;
+}
+
+function findRoute(target: ActTarget, pathname: string): { method: string; answer: (body: unknown) => Answer } | null {
+  const send = /^\/api\/connections\/([^/]+)\/send$/.exec(pathname);
+  if (send) return { method: 'POST', answer: (body) => sendToConnection(target, send[1]!, body) };
+  if (pathname === '/api/intercept') return { method: 'PUT', answer: (body) => setIntercept(target, body) };
+  if (pathname === '/api/intercepted') return { method: 'GET', answer: () => listIntercepted(target) };
+  const release = /^\/api\/intercepted\/([^/]+)$/.exec(pathname);
+  if (release) return { method: 'POST', answer: (body) => releaseIntercepted(target, release[1]!, body) };
+  return null;
 }
 
 function reply(res: ServerResponse, answer: Answer, headers: Record<string, string> = {}): void {

@@ -14,6 +14,7 @@ import { openWebSocket, type OpenSettings } from '../client/open.js';
 import { ClientConnection } from '../client/connection.js';
 import { Report } from './client-report.js';
 import { checkProtocolName, parseHeaderArg } from '../client/request.js';
+import type { InspectorEvent } from '../inspector/events.js';
 
 /** The shared flags as commander hands them over (tests pass the same shape). */
 export interface ClientCliOptions {
@@ -108,6 +109,8 @@ export async function openConnection(
   settings: OpenSettings,
   report: Report,
   io: ClientIO,
+  /** Sees every event too (replay collects the server's messages). */
+  observe: (event: InspectorEvent) => void = () => {},
 ): Promise<ClientConnection | number> {
   const opened = await openWebSocket(endpoint, settings, report);
   if (!opened.ok) {
@@ -116,7 +119,10 @@ export async function openConnection(
   }
   return new ClientConnection({
     ...opened,
-    emit: (event) => report.event(event),
+    emit: (event) => {
+      report.event(event);
+      observe(event);
+    },
     closeWaitMs: Math.min(CLOSE_WAIT_MS, settings.timeoutMs),
   });
 }

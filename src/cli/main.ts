@@ -20,9 +20,10 @@ import * as read from './read.js';
 import * as send from './send.js';
 import * as ca from './ca.js';
 import { addVersionOption } from './version.js';
+import * as replay from './replay.js';
 
 /** Each command module adds itself to the program; its action sets process.exitCode. */
-const commands = [proxy, echo, accept, key, decode, handshake, connect, read, send, ca];
+const commands = [proxy, echo, accept, key, decode, handshake, connect, read, send, replay, ca];
 
 function buildProgram(): Command {
   const program = new Command('wsinspect')

@@ -7,6 +7,7 @@ import type { EchoServer, EngineName } from '../echo/echo-server.js';
 import { ListenError } from '../net/listen-error.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
 import type { ActTarget } from '../act/api.js';
+import { Interceptor } from '../proxy/interceptor.js';
 import { parseEndpoint, type Endpoint } from '../net/endpoint.js';
 import { createNdjsonSink } from '../render/ndjson.js';
 import { createPrettySink } from '../render/pretty.js';
@@ -45,6 +46,9 @@ export interface ProxyCliOptions extends ForwardCliOptions {
   timeout: string;
   deflate?: boolean;
   filter?: string;
+  intercept?: string;
+  full?: boolean;
+  interceptTimeout: string;
   /** HOST:PORT, or false with --no-ui. */
   ui: string | false;
   keep?: string;
@@ -73,6 +77,9 @@ export function register(program: Command): void {
     .option('--no-ui', 'no web inspector')
     .option('--keep <size>', 'history kept for the inspector, e.g. 256MiB (oldest closed connections go first)', '256MiB')
     .addOption(echoEngineOption())
+    .option('--full', 'NDJSON and HAR keep whole payloads (for wsinspect replay)')
+    .option('--intercept <expr>', 'hold every data message matching EXPR until released (inspector page, API, wsinspect send --release)')
+    .option('--intercept-timeout <seconds>', 'forward a held message unchanged after this long', '60')
     .option('--no-color', 'no colours in the pretty view (NO_COLOR is honoured too)');
   registerForwardOptions(command)
     .addHelpText('after', MODE_HELP)
@@ -81,12 +88,16 @@ export function register(program: Command): void {
 
 export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> = untilStopped()): Promise<void> {
   const listen = parseHostPort(options.listen);
-  const previewBytes = options.preview === undefined ? undefined : parseCount(options.preview, '--preview');
+  if (options.full && options.preview !== undefined) throw new UsageError('--full and --preview exclude each other');
+  // --full: whole payloads in every event (NDJSON, HAR), for replay.
+  const previewBytes = options.full ? Number.MAX_SAFE_INTEGER : options.preview === undefined ? undefined : parseCount(options.preview, '--preview');
   const detail = parseDetail(options.detail);
   const timeoutMs = parsePositiveNumber(options.timeout, '--timeout') * 1000;
   const tls = loadTlsFiles(options.tlsCert, options.tlsKey);
   if (options.har) checkOutputFile('--har', options.har);
   const filter = parseFilterOption(options.filter);
+  const intercept = options.intercept === undefined ? null : parseFilterOption(options.intercept, '--intercept');
+  const interceptTimeoutMs = parsePositiveNumber(options.interceptTimeout, '--intercept-timeout') * 1000;
   const uiAt = options.ui === false ? null : parseHostPort(options.ui, '--ui');
   const keepBytes = options.keep === undefined ? DEFAULT_KEEP_BYTES : parseSize(options.keep, '--keep');
   const explicitUpstream = options.upstream === undefined ? null : parseUrlOption(options.upstream);
@@ -120,9 +131,11 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
   const ca = forward ? await loadCa() : null;
   // The inspector starts first (its port is checked before the proxy's); its acting routes reach the proxy once it runs.
   let running: RunningProxy | null = null;
+  const interceptor = new Interceptor(intercept, interceptTimeoutMs);
   const act: ActTarget = {
     inject: (conn, from, frame) => (running ? running.inject(conn, from, frame) : 'unknown'),
     known: (conn) => store?.has(conn) ?? false,
+    intercept: interceptor,
   };
   const inspector = uiAt ? await startUi(uiAt, store!, echo, act) : null;
 
@@ -144,6 +157,7 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
     tls,
     timeoutMs,
     pcap,
+    interceptor,
   }).catch(async (err: Error) => {
     await inspector?.close();
     await echo?.close();

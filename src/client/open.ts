@@ -6,7 +6,7 @@
  */
 import type net from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { Connection } from '../inspector/connection.js';
+import { Connection, type ConnectionOptions } from '../inspector/connection.js';
 import { headerValue, type HttpResponseHead } from '../inspector/http-head.js';
 import type { ConnectionEvent, HandshakeResponseEvent, InspectorEvent, Side, ViolationEvent } from '../inspector/events.js';
 import { formatAddress, parseEndpoint, type Endpoint } from '../net/endpoint.js';
@@ -22,6 +22,8 @@ export interface OpenSettings {
   /** Deadline for the connection, and again for the response head. */
   timeoutMs: number;
   follow: boolean;
+  /** How the connection is inspected (replay wants whole payloads). */
+  connection?: ConnectionOptions;
 }
 
 /** The `connection` event of a client: `client` is our end; `server` and `tls` are fields the contract lets us add. */
@@ -89,7 +91,7 @@ async function attemptHandshake(endpoint: Endpoint, settings: OpenSettings, repo
     tls: endpoint.secure ? tlsInfo(socket as TLSSocket) : null,
   });
 
-  const connection = new Connection();
+  const connection = new Connection(settings.connection);
   const request = buildRequest(endpoint, settings.request);
   report.wire('client', request.bytes);
   socket.write(request.bytes);

@@ -29,6 +29,10 @@
  *                                message, never inside a fragmented one
  *   conn.injectRefusal(from)     why no frame can go into `from`'s stream (not upgraded,
  *                                framing lost, too much waiting), or null
+ *   conn.held()                  messages held by `intercept` (see hold.ts), waiting for
+ *   conn.release(id, action, edit, maskKey)   the user: release one (Output)
+ *   conn.holding(from), conn.holdBacklog(from)  a held message blocks `from`'s stream, and
+ *                                how much waits behind it (stop reading past a bound)
  *   conn.inject(from, frame)     a frame the relay puts into `from`'s stream itself: now
  *                                when canInject (`forward` = [frame]), else it waits here
  *                                and comes out of a later push(from), at the first message
@@ -45,6 +49,8 @@ import { DirectionInspector } from './direction.js';
 import { HeadReader } from './head-reader.js';
 import { hasToken, headerValue, replaceHostHeader, type HttpRequestHead, type HttpResponseHead } from './http-head.js';
 import { Session, type SessionOptions } from './session.js';
+import { HoldingDirection, MAX_HELD_MESSAGE, type HeldMessage, type HoldPredicate } from './hold.js';
+import type { ReleaseAction } from './events.js';
 
 export interface ConnectionOptions extends SessionOptions {
   /** Rewrite the Host header of each request head to this authority in what is forwarded (the reverse proxy). */
@@ -61,6 +67,15 @@ export interface ConnectionOptions extends SessionOptions {
    * or forwarded (the relay closes both sides with 1002 instead).
    */
   strict?: boolean;
+  /** --intercept: consulted at each message boundary (see hold.ts). */
+  intercept?: InterceptHooks;
+}
+
+export interface InterceptHooks {
+  /** Intercepting now: the next messages are gathered whole and matched. */
+  active(): boolean;
+  matches: HoldPredicate;
+  nextId(): number;
 }
 
 export interface Output {
@@ -100,6 +115,8 @@ export class Connection {
   /** Injected frames waiting for the next message boundary of their direction. */
   private readonly waiting: Record<Side, Uint8Array[]> = { client: [], server: [] };
   private readonly waitingBytes: Record<Side, number> = { client: 0, server: 0 };
+  /** Directions being intercepted (from a message boundary on, while --intercept is active or anything waits). */
+  private readonly holds: Partial<Record<Side, HoldingDirection>> = {};
 
   constructor(private readonly options: ConnectionOptions = {}) {
     this.session = new Session(options);
@@ -185,10 +202,34 @@ export class Connection {
     const refusal = this.injectRefusal(from, frame.length);
     if (refusal) throw new Error(`cannot inject: ${refusal}`);
     this.out = { events: [], forward: [] };
+    const hold = this.holds[from];
+    if (hold) {
+      hold.inject(frame);
+      return this.out;
+    }
     this.waiting[from].push(frame);
     this.waitingBytes[from] += frame.length;
-    if (this.canInject(from)) this.release(from);
+    if (this.canInject(from)) this.releaseWaiting(from);
     return this.out;
+  }
+
+  held(): HeldMessage[] {
+    return [...(this.holds.client?.held() ?? []), ...(this.holds.server?.held() ?? [])];
+  }
+
+  /** Releases held message `id` (see HoldingDirection.release); null when it is not held here. */
+  release(id: number, action: ReleaseAction, edit: { kind: 'text' | 'binary'; payload: Uint8Array } | null, maskKey: Uint8Array): Output | null {
+    this.out = { events: [], forward: [] };
+    for (const hold of [this.holds.client, this.holds.server]) if (hold?.release(id, action, edit, maskKey)) return this.out;
+    return null;
+  }
+
+  holding(from: Side): boolean {
+    return this.holds[from]?.holding ?? false;
+  }
+
+  holdBacklog(from: Side): number {
+    return this.holds[from]?.backlog ?? 0;
   }
 
   /** Frames injected into `from`'s stream still waiting for its message to end. */
@@ -198,12 +239,27 @@ export class Connection {
 
   // ---- frames -------------------------------------------------------------
 
-  /** A side's bytes after the upgrade; waiting injections go in at the first message boundary. */
+  /**
+   * A side's bytes after the upgrade; waiting injections go in at the first
+   * message boundary, and from a boundary on an intercepted direction is read
+   * by its HoldingDirection.
+   */
   private frames(side: Side, data: Uint8Array): void {
     let rest = data;
-    while (this.waiting[side].length > 0 && !this.inspectionFailed) {
-      if (this.canInject(side)) this.release(side);
-      else if (rest.length > 0) {
+    while (!this.inspectionFailed) {
+      const hold = this.holdFor(side);
+      if (hold) {
+        this.inspect(() => {
+          hold.push(rest);
+          return [];
+        });
+        return;
+      }
+      if (this.waiting[side].length === 0 && !this.intercepting) break;
+      if (this.canInject(side)) {
+        this.releaseWaiting(side);
+        if (!this.intercepting) break;
+      } else if (rest.length > 0) {
         let consumed = rest.length;
         this.inspect(() => {
           const result = this.session.dataToBoundary(side, rest);
@@ -219,18 +275,46 @@ export class Connection {
     this.inspect(() => this.session.data(side, rest));
   }
 
-  /** Puts the waiting injected frames into `from`'s stream, checked apart from the peer's own frames. */
-  private release(from: Side): void {
-    const inspector = (this.injectedInspectors[from] ??= new DirectionInspector({ ...this.options, side: from }));
+  /** Puts the waiting injected frames into `from`'s stream. */
+  private releaseWaiting(from: Side): void {
     for (const frame of this.waiting[from]) {
-      for (const event of inspector.push(frame)) {
-        if (event.type === 'frame' || event.type === 'message') event.injected = true;
-        this.emit(event);
-      }
+      for (const event of this.injectedEvents(from, frame)) this.emit(event);
       this.forward(frame);
     }
     this.waiting[from] = [];
     this.waitingBytes[from] = 0;
+  }
+
+  /** A frame the relay puts on the wire, checked apart from the peer's own frames: its events, marked injected. */
+  private injectedEvents(from: Side, frame: Uint8Array): InspectorEvent[] {
+    const inspector = (this.injectedInspectors[from] ??= new DirectionInspector({ ...this.options, side: from }));
+    const events = inspector.push(frame);
+    for (const event of events) if (event.type === 'frame' || event.type === 'message') event.injected = true;
+    return events;
+  }
+
+  private get intercepting(): boolean {
+    return this.options.intercept?.active() ?? false;
+  }
+
+  /** The direction's HoldingDirection: made at a message boundary while intercepting, let go once idle and not. */
+  private holdFor(side: Side): HoldingDirection | null {
+    const hook = this.options.intercept;
+    const existing = this.holds[side];
+    if (existing) {
+      if (!existing.idle || this.intercepting) return existing;
+      delete this.holds[side];
+      this.session.keepWhole(side, 0);
+      return null;
+    }
+    if (!hook || !hook.active() || !this.canInject(side) || this.waiting[side].length > 0) return null;
+    this.session.keepWhole(side, MAX_HELD_MESSAGE);
+    return (this.holds[side] = new HoldingDirection(side, this.session, hook.matches, {
+      forward: (bytes) => this.forward(bytes),
+      emit: (event) => this.emit(event),
+      injected: (frame) => this.injectedEvents(side, frame),
+      nextId: () => hook.nextId(),
+    }));
   }
 
   // ---- HTTP ---------------------------------------------------------------

@@ -89,8 +89,16 @@ export class DirectionInspector implements FrameSink, FrameState {
   previousMaskKey: Uint8Array | null = null;
   /** Decoding was given up from outside (see abandon): bytes are only counted. */
   private abandoned = false;
-  /** During pushToBoundary: stop the decoder at the next message boundary. */
-  private stopAtBoundary = false;
+  /** During pushToBoundary: where to stop the decoder. */
+  private stopAtBoundary: Boundary | null = null;
+  /**
+   * Keep each message's whole payload (inflated) up to this many bytes, for
+   * interception; `lastPayload` then has the last message's, or null when it was larger.
+   */
+  keepWhole = 0;
+  private whole: Buffer[] | null = null;
+  private wholeLength = 0;
+  private lastWhole: Buffer | null = null;
 
   constructor(options: DirectionOptions) {
     this.side = options.side;
@@ -116,6 +124,18 @@ export class DirectionInspector implements FrameSink, FrameState {
     return this.message !== null;
   }
 
+  /** The whole payload of the last message (see keepWhole), once: null when not kept or too large. */
+  takePayload(): Buffer | null {
+    const payload = this.lastWhole;
+    this.lastWhole = null;
+    return payload;
+  }
+
+  /** permessage-deflate with context takeover: each compressed message depends on the ones before. */
+  get sharesContext(): boolean {
+    return this.inflater !== null && !this.inflater.resetsPerMessage;
+  }
+
   /** True between messages: at a frame boundary with no fragmented data message open. */
   get atMessageBoundary(): boolean {
     return this.atFrameBoundary && this.message === null;
@@ -133,11 +153,11 @@ export class DirectionInspector implements FrameSink, FrameState {
    * (where a frame of the relay's own may be inserted); `consumed` says how
    * far that is, and the rest is to be pushed after the insertion.
    */
-  pushToBoundary(chunk: Uint8Array): { consumed: number; events: InspectorEvent[] } {
+  pushToBoundary(chunk: Uint8Array, until: Boundary = 'message'): { consumed: number; events: InspectorEvent[] } {
     this.out = [];
-    this.stopAtBoundary = true;
+    this.stopAtBoundary = until;
     const consumed = this.abandoned ? chunk.length : this.decoder.push(chunk);
-    this.stopAtBoundary = false;
+    this.stopAtBoundary = null;
     this.stats.wireBytes += consumed;
     return { consumed, events: this.out };
   }
@@ -186,7 +206,7 @@ export class DirectionInspector implements FrameSink, FrameState {
       // scratch), since the frame ends, and the message with it, before either is reused.
       this.borrowPreview = header.fin && message.frames === 1 && payloadOffset === 0 && data.length === header.payloadLength;
       if (message.compressed) this.unmasked(data, payloadOffset, Use.Inflate);
-      else if (message.text) this.unmasked(data, payloadOffset, Use.Message);
+      else if (message.text || this.whole) this.unmasked(data, payloadOffset, Use.Message);
       else {
         // Uncompressed binary: only the preview needs the bytes unmasked; the rest is counted.
         message.size += data.length;
@@ -214,7 +234,7 @@ export class DirectionInspector implements FrameSink, FrameState {
     this.emitFrame(frame);
     if (this.role === 'message' && header.fin) this.finishMessage();
     this.header = null;
-    if (this.stopAtBoundary && this.message === null) this.decoder.stopAfterFrame();
+    if (this.stopAtBoundary === 'frame' || (this.stopAtBoundary === 'message' && this.message === null)) this.decoder.stopAfterFrame();
   }
 
   onLost(header: FrameHeader, reason: string): void {
@@ -267,6 +287,8 @@ export class DirectionInspector implements FrameSink, FrameState {
       utf8Reported: false,
     };
     if (kind === 'text') this.utf8.reset();
+    this.whole = this.keepWhole > 0 ? [] : null;
+    this.wholeLength = 0;
     if (compressed) this.inflater!.begin((bytes) => this.messageData(bytes));
     return 'message';
   }
@@ -277,6 +299,13 @@ export class DirectionInspector implements FrameSink, FrameState {
     message.size += bytes.length;
     if (message.text && !message.utf8Reported && !this.utf8.push(bytes)) this.reportUtf8(message);
     if (message.previewLength < this.previewBytes) this.keepPreview(bytes);
+    if (this.whole) this.keepWholly(bytes);
+  }
+
+  private keepWholly(bytes: Uint8Array): void {
+    this.wholeLength += bytes.length;
+    if (this.wholeLength > this.keepWhole) this.whole = null;
+    else this.whole!.push(Buffer.from(bytes));
   }
 
   private keepPreview(bytes: Uint8Array): void {
@@ -303,6 +332,8 @@ export class DirectionInspector implements FrameSink, FrameState {
       if (error) this.pending.push(violation('deflate-error', this.side, error));
     }
     this.message = null;
+    this.lastWhole = this.whole && !partial ? Buffer.concat(this.whole, this.wholeLength) : null;
+    this.whole = null;
     if (message.text && !message.utf8Reported && !partial && !this.utf8.end()) this.reportUtf8(message);
     const preview = asBuffer(message.preview.length === 1 ? message.preview[0]! : Buffer.concat(message.preview));
     const truncated = partial || message.size > message.previewLength;
@@ -401,6 +432,9 @@ export class DirectionInspector implements FrameSink, FrameState {
     else this.keepPreview(bytes);
   }
 }
+
+/** Where pushToBoundary stops: after the first whole message (or a control frame between messages), or after any frame. */
+export type Boundary = 'message' | 'frame';
 
 /** Where unmasked payload bytes go. */
 const enum Use {

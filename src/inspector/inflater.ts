@@ -46,6 +46,11 @@ export class MessageInflater {
     private readonly budget: number,
   ) {}
 
+  /** The sender resets its compressor per message (no context takeover). */
+  get resetsPerMessage(): boolean {
+    return this.noContextTakeover;
+  }
+
   /** True when the message in progress stopped inflating at the budget (its size is a lower bound). */
   get partial(): boolean {
     return this.stopped;

@@ -5,7 +5,7 @@
  * (connection.ts) drives it with the heads it parsed and the bytes after them.
  */
 import type { ConnectionEndEvent, InspectorEvent, Side } from './events.js';
-import { DirectionInspector } from './direction.js';
+import { DirectionInspector, type Boundary } from './direction.js';
 import { checkRequest, checkResponse } from './handshake-check.js';
 import type { HttpRequestHead, HttpResponseHead } from './http-head.js';
 import { violation } from './events.js';
@@ -89,11 +89,28 @@ export class Session {
   }
 
   /** Bytes a side sent, up to the first message boundary they reach (see DirectionInspector.pushToBoundary). */
-  dataToBoundary(side: Side, chunk: Uint8Array): { consumed: number; events: InspectorEvent[] } {
+  dataToBoundary(side: Side, chunk: Uint8Array, until: Boundary = 'message'): { consumed: number; events: InspectorEvent[] } {
     const inspector = this.inspectors![side];
-    const result = inspector.pushToBoundary(chunk);
+    const result = inspector.pushToBoundary(chunk, until);
     if (!this.firstClose && inspector.closeSent) this.firstClose = side;
     return result;
+  }
+
+  atFrameBoundary(side: Side): boolean {
+    return this.inspectors !== null && this.inspectors[side].atFrameBoundary;
+  }
+
+  /** Keep whole payloads of `side`'s messages up to `bytes` (for interception); see takePayload. */
+  keepWhole(side: Side, bytes: number): void {
+    this.inspectors![side].keepWhole = bytes;
+  }
+
+  takePayload(side: Side): Buffer | null {
+    return this.inspectors![side].takePayload();
+  }
+
+  sharesContext(side: Side): boolean {
+    return this.inspectors !== null && this.inspectors[side].sharesContext;
   }
 
   /** The side's framing is lost: nobody can tell where its frames begin. */

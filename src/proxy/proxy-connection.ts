@@ -6,9 +6,11 @@
  */
 import type net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import type { InspectorEvent, Side } from '../inspector/events.js';
-import { Connection } from '../inspector/connection.js';
 import type { HttpRequestHead } from '../inspector/http-head.js';
+import type { InspectorEvent, ReleaseAction, Side } from '../inspector/events.js';
+import { Connection, type InterceptHooks, type Output } from '../inspector/connection.js';
+import { hostOf } from '../filter/index.js';
+import type { Edit, Interceptor } from './interceptor.js';
 import { encodeClose } from '../inspector/frame-encoder.js';
 import type { Endpoint } from '../net/endpoint.js';
 import type { ConnectionRecording } from '../capture/pcapng-recorder.js';
@@ -27,6 +29,8 @@ export interface ConnectionContext {
   payloadHeads?: boolean;
   /** How long the upstream may take to answer a request head. */
   responseTimeoutMs: number;
+  /** --intercept: the proxy's interceptor and this connection's number (for the filter's conn: term). */
+  intercept?: { interceptor: Interceptor; conn: number };
   /**
    * How request heads go on: by default with Host rewritten to the upstream's
    * authority (reverse mode); forward mode passes them as they are ('as-is',
@@ -46,6 +50,16 @@ export interface ConnectionContext {
 }
 
 const DEFAULT_LINGER_MS = 5_000;
+/** Bytes a direction may read past a held message before its socket is paused. */
+const HOLD_BACKLOG = 1024 * 1024;
+
+function interceptHooks(interceptor: Interceptor, conn: number, host: string | null): InterceptHooks {
+  return {
+    active: () => interceptor.active,
+    matches: (message, violations) => interceptor.matches(conn, host, message, violations),
+    nextId: () => interceptor.nextId(),
+  };
+}
 
 export class ProxyConnection {
   private upstreamSocket: net.Socket | null = null;
@@ -79,6 +93,7 @@ export class ProxyConnection {
       hostRewrite: heads === undefined ? ctx.upstream.authority : undefined,
       rewriteRequest: typeof heads === 'function' ? heads : undefined,
       strict: ctx.strict,
+      intercept: ctx.intercept && interceptHooks(ctx.intercept.interceptor, ctx.intercept.conn, hostOf(ctx.upstream.url)),
     });
     if (ctx.relayOnly) this.connection.relayOnly();
     client.setNoDelay(true);
@@ -112,10 +127,48 @@ export class ProxyConnection {
     if (this.stopped || !to || to.destroyed || to.writableEnded) return 'the connection is not open';
     const refusal = this.connection.injectRefusal(from, frame.length);
     if (refusal) return refusal;
-    const { events, forward } = this.connection.inject(from, frame);
-    for (const bytes of forward) this.pumps[from]!.write(bytes);
-    for (const event of events) this.emit(event);
+    this.deliver(from, this.connection.inject(from, frame));
     return null;
+  }
+
+  /** Lets held message `id` go (see Connection.release); false when it is not held here. */
+  private release(id: number, action: ReleaseAction, edit: Edit | null): boolean {
+    const from = this.connection.held().find((message) => message.id === id)?.from;
+    const out = from && this.connection.release(id, action, edit, randomBytes(4));
+    if (!from || !out) return false;
+    this.deliver(from, out);
+    return true;
+  }
+
+  /** What the Connection said about `from`'s stream: its bytes on to the other side, its events out, holds tracked. */
+  private deliver(from: Side, { events, forward }: Output): void {
+    const pump = this.pumps[from];
+    if (pump) {
+      for (const bytes of forward) {
+        pump.write(bytes);
+        this.recording?.data(from, bytes);
+      }
+    }
+    for (const event of events) {
+      this.emit(event);
+      if (event.type === 'held') this.track(event.id);
+    }
+    this.holdBack();
+  }
+
+  /** A held message is waiting for the user: it times out in the interceptor, which can release it. */
+  private track(id: number): void {
+    const { interceptor, conn } = this.ctx.intercept!;
+    const message = this.connection.held().find((held) => held.id === id)!;
+    const { payload, from, kind, size } = message;
+    interceptor.track({ id, conn, from, kind, size, payload, heldAt: Date.now() }, (action, edit) => this.release(id, action, edit));
+  }
+
+  /** While a held message blocks a direction, its socket is read only up to a bound (backpressure to the sender). */
+  private holdBack(): void {
+    for (const side of ['client', 'server'] as const) {
+      this.pumps[side]?.block(this.connection.holding(side) && this.connection.holdBacklog(side) > HOLD_BACKLOG);
+    }
   }
 
   /** Bytes this connection holds in its sockets' buffers (both sockets, both directions). */
@@ -185,16 +238,8 @@ export class ProxyConnection {
 
   /** Bytes from `side`: what the Connection says goes on is passed to the other side, then its events. */
   private onData(side: Side, chunk: Buffer): void {
-    const { events, forward } = this.connection.push(side, chunk);
     // No upstream after a failed dial: the client's bytes are dropped.
-    const pump = this.pumps[side];
-    if (pump) {
-      for (const bytes of forward) {
-        pump.write(bytes);
-        this.recording?.data(side, bytes);
-      }
-    }
-    for (const event of events) this.emit(event);
+    this.deliver(side, this.connection.push(side, chunk));
     // --strict acts after the whole batch is out, so the events keep the wire's order.
     if (this.ctx.strict && this.connection.violated && this.connection.upgraded) this.strictClose();
     if (this.connection.refusedRequest) this.destroy(this.connection.refusedRequest);
@@ -280,6 +325,8 @@ export class ProxyConnection {
     if (!this.closed.client || !this.closed.server || this.finished) return;
     this.clearResponseTimer();
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    // Messages still held go with their connection.
+    for (const held of this.connection.held()) this.ctx.intercept?.interceptor.untrack(held.id);
     for (const event of this.connection.finish(Date.now() - this.started)) this.emit(event);
     this.finished = true;
     this.onDone();

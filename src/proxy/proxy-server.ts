@@ -21,6 +21,7 @@ import type { CertificateAuthority } from '../tls-intercept/certificates.js';
 import { LeafCache } from '../tls-intercept/leaf-cache.js';
 import type { PcapngRecorder } from '../capture/pcapng-recorder.js';
 import type { TcpAddress } from '../capture/packet-builder.js';
+import { Interceptor } from './interceptor.js';
 
 export interface ProxyOptions {
   host: string;
@@ -44,6 +45,8 @@ export interface ProxyOptions {
   timeoutMs?: number;
   /** --pcap: every connection recorded into this file as it flows. */
   pcap?: PcapngRecorder;
+  /** --intercept and --intercept-timeout (its filter may change later); by default one that holds nothing until told. */
+  interceptor?: Interceptor;
 }
 
 export interface ForwardOptions {
@@ -68,6 +71,8 @@ export interface RunningProxy {
    * when no such connection is open).
    */
   inject(conn: number, from: Side, frame: Uint8Array): string | null;
+  /** Which data messages are held, and the held ones (see interceptor.ts). */
+  interceptor: Interceptor;
 }
 
 /** What the listener keeps of each open client connection. */
@@ -81,6 +86,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const open = new Set<Relay>();
   /** The open relays by connection number, for injection. */
   const byNumber = new Map<number, ProxyConnection>();
+  const interceptor = options.interceptor ?? new Interceptor(null);
   let nextConn = 1;
   let allClosed: (() => void) | null = null;
   const timeoutMs = options.timeoutMs ?? 10_000;
@@ -104,7 +110,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   };
   /** A relay for connection `conn`, known by its number until it is over. */
   const relay = (conn: number, client: net.Socket, ctx: ConnectionContext, onDone: () => void): ProxyConnection => {
-    const connection = new ProxyConnection(client, ctx, () => {
+    const connection = new ProxyConnection(client, { ...ctx, intercept: { interceptor, conn } }, () => {
       byNumber.delete(conn);
       onDone();
     });
@@ -157,6 +163,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const close = (): Promise<void> =>
     (closing ??= new Promise<void>((done) => {
       server.close();
+      interceptor.close();
       if (open.size === 0) return done();
       allClosed = done;
       for (const connection of open) connection.destroy();
@@ -180,6 +187,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           for (const connection of open) total += connection.bufferedBytes();
           return total;
         },
+        interceptor,
         inject: (conn, from, frame) => {
           const connection = byNumber.get(conn);
           return connection ? connection.inject(from, frame) : 'unknown';

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 
 export class Pump {
   private waiting = false;
+  private blocked = false;
 
   constructor(
     private readonly from: Duplex,
@@ -22,7 +23,15 @@ export class Pump {
     this.from.pause();
     this.to.once('drain', () => {
       this.waiting = false;
-      if (!this.from.destroyed) this.from.resume();
+      if (!this.from.destroyed && !this.blocked) this.from.resume();
     });
+  }
+
+  /** Stops reading the source until unblocked (a held message waits: backpressure), whatever drains. */
+  block(blocked: boolean): void {
+    if (blocked === this.blocked) return;
+    this.blocked = blocked;
+    if (blocked) this.from.pause();
+    else if (!this.waiting && !this.from.destroyed) this.from.resume();
   }
 }

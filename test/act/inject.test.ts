@@ -9,69 +9,12 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
 import { sendToConnection, type ActTarget } from '../../src/act/api.js';
 import { startEchoServer } from '../../src/echo/echo-server.js';
 import { encodeFrame } from '../../src/inspector/frame-encoder.js';
-import type { RunningProxy } from '../../src/proxy/proxy-server.js';
 import { headEnd, onCleanup, once, startRawServer, startTestProxy, upgradeResponse, Waitable } from '../helpers/net.js';
-
-/** Everything a `ws` endpoint received. */
-class Received extends Waitable {
-  readonly messages: Array<{ data: Buffer; isBinary: boolean }> = [];
-  readonly pings: Buffer[] = [];
-  readonly pongs: Buffer[] = [];
-  close: { code: number; reason: string } | null = null;
-  errors: Error[] = [];
-
-  constructor(ws: WebSocket) {
-    super();
-    ws.on('message', (data: Buffer, isBinary) => this.add(() => this.messages.push({ data, isBinary })));
-    ws.on('ping', (data: Buffer) => this.add(() => this.pings.push(data)));
-    ws.on('pong', (data: Buffer) => this.add(() => this.pongs.push(data)));
-    ws.on('close', (code, reason) => this.add(() => (this.close = { code, reason: reason.toString() })));
-    ws.on('error', (err) => this.add(() => this.errors.push(err)));
-  }
-
-  private add(record: () => unknown): void {
-    record();
-    this.notify();
-  }
-
-  texts(): string[] {
-    return this.messages.map((m) => (m.isBinary ? `bin:${m.data.toString('hex')}` : m.data.toString()));
-  }
-}
-
-interface Pair {
-  proxy: RunningProxy;
-  client: WebSocket;
-  server: WebSocket;
-  atClient: Received;
-  atServer: Received;
-  target: ActTarget;
-  log: Awaited<ReturnType<typeof startTestProxy>>['log'];
-}
-
-/** A `ws` server behind the proxy and a `ws` client in front of it, connected. */
-async function pair(deflate: boolean): Promise<Pair> {
-  const perMessageDeflate = deflate ? { threshold: 0 } : false;
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate });
-  await once(wss, 'listening');
-  onCleanup(() => new Promise((r) => wss.close(r)));
-  const port = (wss.address() as { port: number }).port;
-  const { proxy, log } = await startTestProxy(`ws://127.0.0.1:${port}/`);
-  const serverSide = once<WebSocket>(wss, 'connection');
-  const client = new WebSocket(proxy.url, { perMessageDeflate });
-  onCleanup(() => client.terminate());
-  const atClient = new Received(client);
-  await once(client, 'open');
-  const server = await serverSide;
-  const atServer = new Received(server);
-  expect(client.extensions).toBe(deflate ? 'permessage-deflate' : '');
-  const target: ActTarget = { inject: (conn, from, frame) => proxy.inject(conn, from, frame), known: () => false };
-  return { proxy, client, server, atClient, atServer, target, log };
-}
+import { pair, targetOf } from './peers.js';
 
 function send(target: ActTarget, body: object, conn = '1') {
   const answer = sendToConnection(target, conn, body);
@@ -166,7 +109,7 @@ test('a hand-built malformed frame reaches the server byte for byte', async () =
   const start = headEnd(peer.bytes());
   // RSV2+RSV3 set, reserved opcode 0x3, a 16-bit length for 5 bytes, an all-zero mask.
   const frame = encodeFrame({ opcode: 0x3, rsv2: true, rsv3: true, payload: 'weird', lengthBits: 16, maskKey: Buffer.alloc(4) });
-  const target: ActTarget = { inject: (conn, from, bytes) => proxy.inject(conn, from, bytes), known: () => false };
+  const target = targetOf(proxy);
   send(target, { to: 'server', type: 'raw', base64: frame.toString('base64') });
   await peer.until(() => peer.received >= start + frame.length, 'the raw frame');
   expect(peer.bytes().subarray(start).equals(frame)).toBe(true);
@@ -188,7 +131,7 @@ describe.each([false, true])('python websockets client (deflate %s) ⇄ proxy �
     const lines = new PyLines(child.stdout);
     await lines.until(() => lines.seen.length > 0, 'the python client to open');
     expect(lines.seen[0]).toEqual({ event: 'open', extensions: deflate ? ['permessage-deflate'] : [] });
-    const target: ActTarget = { inject: (conn, from, frame) => proxy.inject(conn, from, frame), known: () => false };
+    const target = targetOf(proxy);
     send(target, { to: 'client', type: 'text', text: 'héllo python' });
     send(target, { to: 'client', type: 'binary', base64: 'AP8=' });
     send(target, { to: 'client', type: 'ping', text: 'py?' });

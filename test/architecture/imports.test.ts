@@ -73,11 +73,13 @@ const ALLOWED: Record<string, string[]> = {
   filter: ['inspector'],
   render: ['inspector', 'accept-calc', 'filter'],
   client: ['inspector', 'accept-calc', 'net'],
-  proxy: ['inspector', 'net', 'capture', 'tls-intercept'],
+  // The interceptor (--intercept) matches messages with the filter language, a pure module.
+  proxy: ['inspector', 'net', 'capture', 'tls-intercept', 'filter'],
   capture: ['inspector', 'net'],
   'tls-intercept': [],
   echo: ['net'],
-  act: ['inspector'],
+  // PUT /api/intercept parses the filter language.
+  act: ['inspector', 'filter'],
   ui: ['inspector', 'net', 'render', 'act'],
 };
 

@@ -524,3 +524,18 @@ test('hostile handshake heads (huge names and values, controls, a long path) sta
   }
   expect(out).toContain('\\x1b[2J');
 });
+
+describe('what the user did to the traffic', () => {
+  test('an injected frame is marked; held and released lines say what happened and how to release', async () => {
+    const text = await render([
+      stamp({ ...frame({ payload: 'hi' }), injected: true }, 3, START),
+      stamp({ type: 'held', id: 7, from: 'client', kind: 'text', size: 14 }, 3, START),
+      stamp({ type: 'released', id: 7, action: 'drop' }, 3, START),
+      stamp({ type: 'released', id: 8, action: 'timeout' }, 3, START),
+    ]);
+    const lines = text.trimEnd().split('\n');
+    expect(lines[1]).toBe('   ↳ injected by wsinspect');
+    expect(lines[2]).toBe('#3 ⏸ C→S held #7: text message, 14 B (release it from the inspector or with');
+    expect(lines.slice(3)).toEqual(['     wsinspect send --release 7)', '#3 ▶ released #7: dropped', '#3 ▶ released #8: forwarded unchanged (intercept timeout)']);
+  });
+});

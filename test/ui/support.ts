@@ -34,7 +34,7 @@ export async function startInspected(
     },
   });
   onCleanup(() => proxy.close());
-  const act = { inject: proxy.inject, known: (conn: number) => store.has(conn) };
+  const act = { inject: proxy.inject, known: (conn: number) => store.has(conn), intercept: proxy.interceptor };
   const inspector = await startInspectorServer({ host: options.host ?? '127.0.0.1', port: 0, store, token: options.token, uiDir: options.uiDir, act });
   onCleanup(() => inspector.close());
   return { proxy, store, inspector, log };

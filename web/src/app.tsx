@@ -7,7 +7,9 @@ import { useEffect, useRef } from 'preact/hooks';
 import { Batcher, eventsUrl, followLive } from './live.js';
 import { applyEvents, link, selectConnection, selectedConn, selectedSeq, store, tab, version, type Tab } from './state.js';
 import { visible } from './format.js';
+import { Composer } from './ui/composer.js';
 import { Connections } from './ui/connections.js';
+import { InterceptPanel } from './ui/intercept-panel.js';
 import { FrameDetail } from './ui/frame-detail.js';
 import { Handshake } from './ui/handshake.js';
 import { Learn } from './ui/learn.js';
@@ -80,6 +82,12 @@ export function App() {
             <div class="detail-pane" ref={detailRef} tabIndex={-1} aria-label="Selected frame or message">
               <Detail />
             </div>
+          </div>
+        )}
+        {tab.value === 'timeline' && (
+          <div class="act">
+            <Composer conn={conn && conn.request ? conn.conn : null} />
+            <InterceptPanel />
           </div>
         )}
         {tab.value === 'handshake' && (conn ? <Handshake c={conn} /> : <p class="empty">Select a connection above.</p>)}

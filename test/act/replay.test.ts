@@ -1,0 +1,169 @@
+/**
+ * `wsinspect replay`: a session recorded by the real proxy (`--json --full`,
+ * or a HAR) is replayed by the built CLI against the echo server (exit 0),
+ * against a server that answers differently (exit 1, first difference shown),
+ * and refused when its payloads were truncated (exit 2). Plus the pure parts:
+ * which headers a recording repeats, and the comparison.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import WebSocket from 'ws';
+import { startEchoServer } from '../../src/echo/echo-server.js';
+import type { WireEvent } from '../../src/inspector/events.js';
+import { compareMessages } from '../../src/replay/compare.js';
+import { recordingOf } from '../../src/replay/recording.js';
+import { proxyUrl, run, until } from '../helpers/cli.js';
+import { onCleanup, once } from '../helpers/net.js';
+
+const MAIN = join(import.meta.dirname, '../../dist/cli/main.js');
+
+function wsinspect(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [MAIN, ...args], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+    });
+  });
+}
+
+const BIG = 'x'.repeat(100 * 1024); // past the 64 KiB preview
+
+/** Records one session through `wsinspect proxy --json` (+ extra flags): the NDJSON it printed. */
+async function record(extra: string[]): Promise<string> {
+  const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--no-ui', '--json', ...extra]);
+  const url = await until(() => proxyUrl(proxy.stderr()), 'the banner');
+  const ws = new WebSocket(url.replace(/\/$/, '/chat?room=1'), ['chat.v1'], { headers: { origin: 'http://app.example' } });
+  onCleanup(() => ws.terminate());
+  await once(ws, 'open');
+  for (const message of ['hello', Buffer.from([1, 2, 3]), BIG]) {
+    const echoed = once(ws, 'message');
+    ws.send(message);
+    await echoed;
+  }
+  ws.close(1000);
+  await once(ws, 'close');
+  proxy.child.kill('SIGTERM');
+  await proxy.exited;
+  return proxy.stdout();
+}
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wsinspect-replay-'));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+describe('wsinspect replay (CLI)', () => {
+  test('a --full NDJSON recording replays against the echo server (exit 0) and differs against a prefixing one (exit 1)', async () => {
+    const dir = tempDir();
+    const capture = join(dir, 'session.ndjson');
+    writeFileSync(capture, await record(['--full']));
+    const echo = await startEchoServer({ port: 0 });
+    onCleanup(() => echo.close());
+
+    const same = await wsinspect(['replay', capture, '--upstream', echo.url, '--no-timing', '--json']);
+    expect(same.stderr).toBe('replay: 3 server messages match the recording (exact)\n');
+    expect(same.code).toBe(0);
+    const events = same.stdout.trim().split('\n').map((line) => JSON.parse(line) as WireEvent);
+    const request = events.find((e) => e.type === 'handshake-request');
+    // The recorded path, subprotocol and Origin; a fresh key.
+    expect(request).toMatchObject({ path: '/chat?room=1' });
+    const headers = new Map((request as Extract<WireEvent, { type: 'handshake-request' }>).headers.map(([n, v]) => [n.toLowerCase(), v]));
+    expect(headers.get('origin')).toBe('http://app.example');
+    expect(headers.get('sec-websocket-protocol')).toBe('chat.v1');
+    expect(events.filter((e) => e.type === 'message' && e.from === 'server')).toHaveLength(3);
+
+    const prefixing = await startEchoServer({ port: 0, prefix: 'Received: ' });
+    onCleanup(() => prefixing.close());
+    const differs = await wsinspect(['replay', capture, '--upstream', prefixing.url, '--speed', '100']);
+    expect(differs.code).toBe(1);
+    expect(differs.stderr).toBe(
+      'wsinspect: replay differs at server message 1 of 3 recorded\n' +
+        '  expected: text "hello"\n' +
+        '  actual:   text "Received: hello"\n' +
+        '  first difference at byte 0: - "hello"  + "Received: hello"\n',
+    );
+    expect((await wsinspect(['replay', capture, '--upstream', prefixing.url, '--no-timing', '--compare', 'count'])).code).toBe(0);
+  });
+
+  test('a preview-only recording is refused for exact (exit 2) and replays with --compare count', async () => {
+    const dir = tempDir();
+    const capture = join(dir, 'preview.ndjson');
+    writeFileSync(capture, await record([]));
+    const echo = await startEchoServer({ port: 0 });
+    onCleanup(() => echo.close());
+    const refused = await wsinspect(['replay', capture, '--upstream', echo.url]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/truncated payloads .*--full/);
+    const counted = await wsinspect(['replay', capture, '--upstream', echo.url, '--no-timing', '--compare', 'count']);
+    expect(counted.code).toBe(0);
+  });
+
+  test('a HAR written with --full replays too; usage errors exit 2', async () => {
+    const dir = tempDir();
+    const har = join(dir, 'session.har');
+    await record(['--full', '--har', har]);
+    JSON.parse(readFileSync(har, 'utf8'));
+    const echo = await startEchoServer({ port: 0 });
+    onCleanup(() => echo.close());
+    const replayed = await wsinspect(['replay', har, '--upstream', echo.url, '--no-timing']);
+    expect(replayed.stderr).toContain('match the recording (exact)');
+    expect(replayed.code).toBe(0);
+
+    expect((await wsinspect(['replay', har, '--conn', '7', '--upstream', echo.url])).stderr).toMatch(/no WebSocket connection 7/);
+    expect((await wsinspect(['replay', har, '--speed', '2', '--no-timing'])).code).toBe(2);
+    expect((await wsinspect(['replay', har, '--compare', 'fuzzy'])).code).toBe(2);
+    expect((await wsinspect(['replay', join(dir, 'missing.ndjson')])).code).toBe(2);
+  });
+});
+
+describe('replay parts', () => {
+  test('a recording repeats Origin, Cookie, Authorization, subprotocols and the extension offer; injected messages are not the client\'s', () => {
+    const at = { conn: 2, ts: 0 };
+    const events = [
+      { type: 'connection', client: '127.0.0.1:1', upstream: 'ws://127.0.0.1:9001/', ...at },
+      {
+        type: 'handshake-request',
+        method: 'GET',
+        path: '/socket?v=2',
+        httpVersion: '1.1',
+        key: 'k',
+        headers: [
+          ['Host', 'h'],
+          ['Origin', 'o'],
+          ['Cookie', 'c=1'],
+          ['Authorization', 'Bearer t'],
+          ['Sec-WebSocket-Protocol', 'p'],
+          ['Sec-WebSocket-Extensions', 'permessage-deflate'],
+          ['Sec-WebSocket-Key', 'k'],
+          ['User-Agent', 'ua'],
+        ],
+        ...at,
+      },
+      { type: 'message', from: 'client', kind: 'text', text: 'mine', truncated: false, frames: 1, compressed: false, wireBytes: 10, size: 4, ...at, ts: 5 },
+      { type: 'message', from: 'client', kind: 'text', text: 'injected', injected: true, truncated: false, frames: 1, compressed: false, wireBytes: 14, size: 8, ...at },
+      { type: 'message', from: 'server', kind: 'binary', base64: 'AQI=', truncated: false, frames: 1, compressed: false, wireBytes: 4, size: 2, ...at },
+    ] as WireEvent[];
+    const recording = recordingOf(events)!;
+    expect(recording.url).toBe('ws://127.0.0.1:9001/socket?v=2');
+    expect(recording.headers.map(([name]) => name)).toEqual(['Origin', 'Cookie', 'Authorization', 'Sec-WebSocket-Protocol', 'Sec-WebSocket-Extensions']);
+    expect(recording.messages.client).toEqual([{ kind: 'text', payload: Buffer.from('mine'), truncated: false, ts: 5 }]);
+    expect(recording.messages.server[0]!.payload).toEqual(Buffer.from([1, 2]));
+    expect(recordingOf(events, 3)).toBeNull();
+  });
+
+  test('compare: exact, count, none; the first difference with a short diff', () => {
+    const t = (text: string) => ({ kind: 'text' as const, payload: Buffer.from(text) });
+    expect(compareMessages([t('a'), t('b')], [t('a'), t('b')], 'exact')).toBeNull();
+    expect(compareMessages([t('a'), t('b')], [t('a'), t('B')], 'exact')).toMatchObject({ index: 1, diff: 'first difference at byte 0: - "b"  + "B"' });
+    expect(compareMessages([t('a')], [], 'exact')).toMatchObject({ index: 0, actual: '(no message)' });
+    expect(compareMessages([t('a')], [{ kind: 'binary', payload: Buffer.from('a') }], 'exact')!.diff).toMatch(/kind differs/);
+    expect(compareMessages([t('a')], [t('zzz')], 'count')).toBeNull();
+    expect(compareMessages([t('a')], [t('a'), t('b')], 'count')).toMatchObject({ diff: '1 more than recorded' });
+    expect(compareMessages([t('a')], [], 'none')).toBeNull();
+    const long = compareMessages([t(`${'x'.repeat(100)}A`)], [t(`${'x'.repeat(100)}B`)], 'exact')!;
+    expect(long.diff).toBe(`first difference at byte 100: - "…${'x'.repeat(10)}A"  + "…${'x'.repeat(10)}B"`);
+  });
+});

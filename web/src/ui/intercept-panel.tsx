@@ -1,0 +1,131 @@
+/**
+ * Interception from the page: the filter that holds messages (PUT
+ * /api/intercept), and the held messages (GET /api/intercepted, polled while
+ * the panel is open) each with Forward, Edit and Drop (POST /api/intercepted/:id).
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { callApi, errorOf, hexToBase64 } from '../act-api.js';
+
+interface Held {
+  id: number;
+  conn: number;
+  from: 'client' | 'server';
+  kind: 'text' | 'binary';
+  size: number;
+  text?: string;
+  base64?: string;
+}
+
+const POLL_MS = 1000;
+
+export function InterceptPanel() {
+  const [open, setOpen] = useState(false);
+  const [filter, setFilter] = useState('');
+  const [active, setActive] = useState<string | null>(null);
+  const [held, setHeld] = useState<Held[]>([]);
+  const [note, setNote] = useState('');
+
+  useEffect(() => {
+    if (!open) return;
+    let stop = false;
+    const poll = async () => {
+      const result = await callApi('GET', 'api/intercepted').catch(() => null);
+      if (!stop && result?.ok) setHeld(result.json as Held[]);
+    };
+    void poll();
+    const timer = setInterval(() => void poll(), POLL_MS);
+    return () => {
+      stop = true;
+      clearInterval(timer);
+    };
+  }, [open]);
+
+  const apply = async (expression: string | null) => {
+    const result = await callApi('PUT', 'api/intercept', { filter: expression });
+    if (!result.ok) return setNote(errorOf(result));
+    setActive(expression);
+    setNote(expression === null ? 'not intercepting' : `holding messages matching ${expression}`);
+  };
+
+  const release = async (id: number, body: Record<string, unknown>) => {
+    const result = await callApi('POST', `api/intercepted/${id}`, body);
+    setNote(result.ok ? `#${id}: ${String(body.action)}` : errorOf(result));
+    if (result.ok) setHeld((list) => list.filter((h) => h.id !== id));
+  };
+
+  return (
+    <details class="intercept" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>
+        Intercept {active !== null && <span class="count">on</span>} {held.length > 0 && <span class="count bad">{held.length} held</span>}
+      </summary>
+      <form
+        class="intercept-filter"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void apply(filter.trim() === '' ? null : filter.trim());
+        }}
+      >
+        <input aria-label="Intercept filter" placeholder='hold messages matching, e.g. client text "password"' value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+        <button type="submit">Hold matching</button>
+        <button type="button" onClick={() => void apply(null)} disabled={active === null}>
+          Stop
+        </button>
+        <span role="status" class="muted">
+          {note}
+        </span>
+      </form>
+      <ul class="held-list" aria-label="Held messages">
+        {held.map((h) => (
+          <HeldItem key={h.id} held={h} release={release} />
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+function HeldItem({ held, release }: { held: Held; release: (id: number, body: Record<string, unknown>) => Promise<void> }) {
+  const original = held.kind === 'text' ? (held.text ?? '') : base64ToHex(held.base64 ?? '');
+  const [editing, setEditing] = useState(false);
+  const [value, setValue] = useState(original);
+  const edit = () => {
+    if (held.kind === 'text') return release(held.id, { action: 'edit', text: value });
+    const base64 = hexToBase64(value);
+    return base64 === null ? Promise.resolve() : release(held.id, { action: 'edit', base64 });
+  };
+  return (
+    <li class="held" data-id={held.id}>
+      <span>
+        #{held.id} · connection {held.conn} · {held.from === 'client' ? 'client → server' : 'server → client'} · {held.kind} · {held.size} B
+      </span>
+      {editing ? (
+        <textarea aria-label={`Edit message ${held.id}`} value={value} spellcheck={false} onInput={(e) => setValue(e.currentTarget.value)} />
+      ) : (
+        <code class="held-payload">{original.length > 200 ? `${original.slice(0, 200)}…` : original}</code>
+      )}
+      <span class="held-actions">
+        <button type="button" onClick={() => void release(held.id, { action: 'forward' })}>
+          Forward
+        </button>
+        {editing ? (
+          <button type="button" onClick={() => void edit()}>
+            Forward edited
+          </button>
+        ) : (
+          <button type="button" onClick={() => setEditing(true)}>
+            Edit
+          </button>
+        )}
+        <button type="button" onClick={() => void release(held.id, { action: 'drop' })}>
+          Drop
+        </button>
+      </span>
+    </li>
+  );
+}
+
+function base64ToHex(base64: string): string {
+  const binary = atob(base64);
+  let hex = '';
+  for (let i = 0; i < binary.length; i++) hex += binary.charCodeAt(i).toString(16).padStart(2, '0') + ' ';
+  return hex.trim();
+}
