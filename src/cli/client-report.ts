@@ -14,6 +14,7 @@ import { indentUnder } from '../render/pretty-lines.js';
 import { Line, hanging } from '../render/pretty-text.js';
 import type { EventSink, TextOut } from '../render/sink.js';
 import { BARE_LF_NOTE, rawHeadLines } from '../render/raw-head.js';
+import { bodyLines } from '../render/body-lines.js';
 import type { ClientConnectionEvent, OpenReporter } from '../client/open.js';
 import { tlsSummary } from '../client/tls-info.js';
 
@@ -71,6 +72,13 @@ export class Report implements OpenReporter {
     if (this.options.json) return;
     const lines = rawHeadLines(raw).map(({ text, bareLf }) => (bareLf ? `${text} ${BARE_LF_NOTE}` : text));
     this.lines(lines, side === 'client' ? '> ' : '< ');
+  }
+
+  /** The first lines of a refusal's body (pretty view only; the JSON has it in the handshake-response event). */
+  refusalBody(bytes: Uint8Array, size: number): void {
+    if (this.options.json) return;
+    // After a blank line, as on the wire and in curl -v.
+    this.lines(['', ...bodyLines(bytes, size)], '< ');
   }
 
   close(): Promise<void> {

@@ -41,6 +41,8 @@ export interface OpenReporter {
   event(event: InspectorEvent): void;
   /** A head as it crossed the wire. */
   wire(side: Side, raw: Uint8Array): void;
+  /** The start of the body of a response that refused the upgrade (`size`: all its bytes read). */
+  refusalBody(bytes: Uint8Array, size: number): void;
 }
 
 export type Opened =
@@ -108,10 +110,16 @@ async function attemptHandshake(endpoint: Endpoint, settings: OpenSettings, repo
   let end = at + 1;
   while (read.events[end]?.type === 'violation') end++;
   const responseEvents = read.events.slice(0, end);
+  const response = read.events[at] as HandshakeResponseEvent;
+  const refusal = connection.refusalBody;
+  if (refusal) {
+    response.body = Buffer.from(refusal.bytes).toString('utf8');
+    response.bodySize = refusal.size;
+  }
   responseEvents.forEach((event) => report.event(event));
   report.wire('server', read.head.raw);
+  if (refusal) report.refusalBody(refusal.bytes, refusal.size);
 
-  const response = read.events[at] as HandshakeResponseEvent;
   const reason = handshakeFailure(read.head, response, violationsIn([...requestEvents, ...responseEvents]));
   if (reason === null) return { ok: true, socket, connection, events: read.events.slice(end), started };
   // RFC 6455 4.1: a client that finds the response wrong must fail the connection, not close it politely.
@@ -126,18 +134,24 @@ function violationsIn(events: InspectorEvent[]): ViolationEvent[] {
 
 type ResponseRead = { ok: true; head: HttpResponseHead; events: InspectorEvent[] } | { ok: false; reason: string };
 
+/** How long the start of a refusal's body is waited for once its head is read. */
+const REFUSAL_BODY_WAIT_MS = 1000;
+
 /**
  * Feeds the server's bytes to the connection until the response to the
- * upgrade is read (interim 1xx answers are skipped there). The socket is left
- * paused, so no frame is read before the caller takes over.
+ * upgrade is read (interim 1xx answers are skipped there) and, when it
+ * refused the upgrade, the start of its body (where the server says why).
+ * The socket is left paused, so no frame is read before the caller takes over.
  */
 function readResponse(socket: net.Socket, connection: Connection, endpoint: Endpoint, timeoutMs: number): Promise<ResponseRead> {
   return new Promise((resolve) => {
     const events: InspectorEvent[] = [];
     let received = 0;
     let first: number | undefined;
+    let bodyTimer: NodeJS.Timeout | undefined;
     const done = (result: ResponseRead) => {
       clearTimeout(timer);
+      clearTimeout(bodyTimer);
       socket.pause();
       socket.off('data', onData).off('end', onEnd).off('error', onError);
       resolve(result);
@@ -147,13 +161,22 @@ function readResponse(socket: net.Socket, connection: Connection, endpoint: Endp
       first ??= chunk[0];
       received += chunk.length;
       events.push(...connection.push('server', chunk).events);
-      if (connection.headError !== null) return failed(`server sent a malformed response: ${connection.headError}`);
+      if (connection.headError !== null && !connection.upgradeResponse) return failed(`server sent a malformed response: ${connection.headError}`);
       const head = connection.upgradeResponse;
-      if (head) done({ ok: true, head, events });
+      if (!head) return;
+      if (head.status === 101 || connection.refusalBody?.full) return answered();
+      bodyTimer ??= setTimeout(answered, Math.min(REFUSAL_BODY_WAIT_MS, timeoutMs));
     };
-    const onEnd = () =>
+    // The head is read; a refusal's body ends with it, or with the connection, or is cut short by the wait.
+    const answered = () => done({ ok: true, head: connection.upgradeResponse!, events });
+    const onEnd = () => {
+      if (connection.upgradeResponse) {
+        connection.end('server');
+        return answered();
+      }
       failed(received === 0 ? 'server closed the connection without answering' : 'server closed the connection in the middle of the response head');
-    const onError = (err: Error) => failed(describeDialError(err, endpoint).message);
+    };
+    const onError = (err: Error) => (connection.upgradeResponse ? answered() : failed(describeDialError(err, endpoint).message));
     const timer = setTimeout(
       () => failed(received === 0 ? `no response within ${seconds(timeoutMs)}` : `incomplete response head after ${seconds(timeoutMs)} (${received} bytes)`),
       timeoutMs,

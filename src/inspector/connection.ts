@@ -20,6 +20,7 @@
  *   conn.upgraded                the 101 came through: frames both ways from here
  *   conn.violated                an error-severity violation was reported (for --strict)
  *   conn.upgradeResponse         the head of the response to the Upgrade request, once read
+ *   conn.refusalBody             when that response refused the upgrade: the start of its body
  *   conn.headError               why the last malformed head was refused (for adapters that word it themselves)
  *   conn.awaitingResponse        a request is waiting for its response head (arm a timer)
  *   conn.responseHeads           response heads read so far, interim 1xx included (restart it)
@@ -49,6 +50,7 @@ import { DirectionInspector } from './direction.js';
 import { HeadReader } from './head-reader.js';
 import { hasToken, headerValue, replaceHostHeader, type HttpRequestHead, type HttpResponseHead } from './http-head.js';
 import { Session, type SessionOptions } from './session.js';
+import { RefusalBody } from './refusal-body.js';
 import { HoldingDirection, MAX_HELD_MESSAGE, type HeldMessage, type HoldPredicate } from './hold.js';
 import type { ReleaseAction } from './events.js';
 
@@ -107,6 +109,7 @@ export class Connection {
   private out: Output = { events: [], forward: [] };
   private inspectionFailed = false;
   private upgradeHead: HttpResponseHead | null = null;
+  private refusal: RefusalBody | null = null;
   private headsRead = 0;
   private errorSeen = false;
   private malformed: string | null = null;
@@ -128,6 +131,10 @@ export class Connection {
 
   get upgradeResponse(): HttpResponseHead | null {
     return this.upgradeHead;
+  }
+
+  get refusalBody(): RefusalBody | null {
+    return this.refusal;
   }
 
   get awaitingResponse(): boolean {
@@ -167,6 +174,7 @@ export class Connection {
   }
 
   end(side: Side): InspectorEvent[] {
+    if (side === 'server' && this.refusal) this.refusal.complete = true;
     this.session.end(side);
     return [];
   }
@@ -385,6 +393,7 @@ export class Connection {
         return NOTHING;
       }
       this.modes.client = 'raw'; // the upgrade was refused; what the client sent after it is not HTTP we can follow
+      this.refusal = new RefusalBody();
     } else {
       this.emit({ type: 'http', method: request.method, path: request.path, status: head.status });
     }
@@ -393,21 +402,28 @@ export class Connection {
 
   private startBody(side: Side, length: ReturnType<typeof requestBodyLength>, rest: Uint8Array): Uint8Array {
     if ('error' in length) {
+      if (side === 'server' && this.refusal) this.refusal.complete = true;
       this.stopFollowing(`${bodyOf(side)}: ${length.error}`, rest);
       return NOTHING;
     }
-    this.bodies[side] = new BodyFramer(length);
-    this.modes[side] = this.bodies[side].done ? 'head' : 'body';
+    const framer = new BodyFramer(length);
+    this.bodies[side] = framer;
+    this.modes[side] = framer.done ? 'head' : 'body';
+    if (side === 'server' && framer.done && this.refusal) this.refusal.complete = true;
     return rest;
   }
 
   private body(side: Side, data: Uint8Array): Uint8Array {
-    const result = this.bodies[side]!.push(data);
+    // Only the refused upgrade's own body is kept: what a person debugging the server reads.
+    const refusal = side === 'server' && this.refusal && !this.refusal.complete ? this.refusal : null;
+    const result = this.bodies[side]!.push(data, refusal?.add);
     if ('error' in result) {
+      if (refusal) refusal.complete = true;
       this.stopFollowing(`${bodyOf(side)}: ${result.error}`, data);
       return NOTHING;
     }
     this.forward(data.subarray(0, result.consumed));
+    if (result.done && refusal) refusal.complete = true;
     if (result.done) this.modes[side] = 'head';
     return data.subarray(result.consumed);
   }

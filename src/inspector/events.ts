@@ -46,6 +46,12 @@ export interface HandshakeResponseEvent {
   subprotocol: string | null;
   extensions: ExtensionOffer[];
   ok: boolean;
+  /**
+   * Added by the client commands when the upgrade was refused: the start of
+   * the response body as UTF-8 text (at most 4 KiB read), and its size in bytes so far.
+   */
+  body?: string;
+  bodySize?: number;
 }
 
 export type OpcodeName = 'continuation' | 'text' | 'binary' | 'close' | 'ping' | 'pong' | 'reserved';

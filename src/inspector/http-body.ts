@@ -108,20 +108,23 @@ export class BodyFramer {
     return this.finished;
   }
 
-  push(chunk: Uint8Array): BodyPush {
+  /** `content`, when given, receives the body's content as it passes (chunked coding removed). */
+  push(chunk: Uint8Array, content?: (bytes: Uint8Array) => void): BodyPush {
     if (this.failure) return this.failure;
     if (this.finished) return { consumed: 0, done: true };
     switch (this.length.kind) {
       case 'until-close':
+        content?.(chunk);
         return { consumed: chunk.length, done: false };
       case 'length': {
         const consumed = Math.min(this.remaining, chunk.length);
         this.remaining -= consumed;
         this.finished = this.remaining === 0;
+        content?.(chunk.subarray(0, consumed));
         return { consumed, done: this.finished };
       }
       case 'chunked':
-        return this.pushChunked(chunk);
+        return this.pushChunked(chunk, content);
     }
   }
 
@@ -139,12 +142,13 @@ export class BodyFramer {
     );
   }
 
-  private pushChunked(chunk: Uint8Array): BodyPush {
+  private pushChunked(chunk: Uint8Array, content?: (bytes: Uint8Array) => void): BodyPush {
     let at = 0;
     while (at < chunk.length && !this.finished) {
       switch (this.chunkState) {
         case 'data': {
           const take = Math.min(this.remaining, chunk.length - at);
+          content?.(chunk.subarray(at, at + take));
           at += take;
           this.remaining -= take;
           if (this.remaining === 0) this.chunkState = 'data-cr';

@@ -199,6 +199,28 @@ describe('servers that answer wrong: exit 1 and the reason in one line', () => {
     expect(stderr).toBe('wsinspect: server answered 403 Forbidden\\x1b[2J\n');
   });
 
+  test('a refusal shows the first lines of its body, escaped (that is where servers say why)', async () => {
+    const lines = Array.from({ length: 14 }, (_, i) => `line ${i + 1}`);
+    const body = `{"error":"token expired\x1b[31m"}\r\n\r\n${lines.join('\n')}\n`;
+    const url = await fakeServer((s) => s.end(`HTTP/1.1 401 Unauthorized\r\nTransfer-Encoding: chunked\r\n\r\n${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`));
+    const { code, stdout, stderr } = await handshake(url);
+    expect(code).toBe(1);
+    expect(stderr).toBe('wsinspect: server answered 401 Unauthorized\n');
+    expect(stdout).not.toContain('\x1b');
+    expect(stdout).toContain('   < HTTP/1.1 401 Unauthorized\n');
+    expect(stdout).toContain('   < Transfer-Encoding: chunked\n   < \n   < {"error":"token expired\\x1b[31m"}\n   < line 1\n');
+    expect(stdout).toContain('   < line 9\n   < … (');
+    expect(stdout).not.toContain('line 10');
+  });
+
+  test('a refusal whose server keeps the connection open: the body is read as far as it came, then the answer', async () => {
+    const url = await fakeServer((s) => s.write('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 100\r\n\r\nmaintenance until 10:00\n'));
+    const { code, stdout } = await handshake(url, { json: true });
+    expect(code).toBe(1);
+    const response = events(stdout).find((e) => e.type === 'handshake-response');
+    expect(response).toMatchObject({ status: 503, body: 'maintenance until 10:00\n', bodySize: 24 });
+  });
+
   test('--json: a transport failure is an error event', async () => {
     const { code, stdout, stderr } = await handshake(`ws://127.0.0.1:${await closedPort()}/`, { json: true });
     expect(code).toBe(1);

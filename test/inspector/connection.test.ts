@@ -224,6 +224,39 @@ describe('HTTP/1.1 keep-alive', () => {
   });
 });
 
+describe('a refused upgrade: the start of its body is kept for the client commands', () => {
+  const refusedBody = (answer: string, split?: (bytes: Uint8Array) => Uint8Array[], end = false) => {
+    const connection = new Connection();
+    connection.push('client', Buffer.from(UPGRADE, 'latin1'));
+    for (const piece of split ? split(Buffer.from(answer, 'latin1')) : [Buffer.from(answer, 'latin1')]) connection.push('server', piece);
+    if (end) connection.end('server');
+    const body = connection.refusalBody;
+    return body && { text: Buffer.from(body.bytes).toString('latin1'), size: body.size, full: body.full };
+  };
+
+  test('Content-Length, chunked (de-chunked, however cut), until close, and no body', () => {
+    expect(refusedBody('HTTP/1.1 403 Forbidden\r\nContent-Length: 13\r\n\r\nbad token\r\nxx')).toEqual({ text: 'bad token\r\nxx', size: 13, full: true });
+    const chunked = 'HTTP/1.1 426 Upgrade Required\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nuse \r\n5;x=1\r\nv13\r\n\r\n0\r\n\r\n';
+    const whole = refusedBody(chunked);
+    expect(whole).toEqual({ text: 'use v13\r\n', size: 9, full: true });
+    for (let cut = 1; cut < chunked.length; cut++) {
+      expect(refusedBody(chunked, (b) => [b.subarray(0, cut), b.subarray(cut)])).toEqual(whole);
+    }
+    expect(refusedBody('HTTP/1.1 500 Oops\r\n\r\nstack trace')).toEqual({ text: 'stack trace', size: 11, full: false });
+    expect(refusedBody('HTTP/1.1 500 Oops\r\n\r\nstack trace', undefined, true)).toEqual({ text: 'stack trace', size: 11, full: true });
+    expect(refusedBody('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')).toEqual({ text: '', size: 0, full: true });
+  });
+
+  test('at most 4 KiB is kept; the size counts it all', () => {
+    const body = refusedBody(`HTTP/1.1 403 Forbidden\r\nContent-Length: 10000\r\n\r\n${'x'.repeat(6000)}`);
+    expect(body).toEqual({ text: 'x'.repeat(4096), size: 6000, full: true });
+  });
+
+  test('a 101 keeps nothing', () => {
+    expect(refusedBody(SWITCHED)).toBeNull();
+  });
+});
+
 describe('frame events carry what renderers need', () => {
   test('messageKind and compressed on data frames, the whole payload of control frames', () => {
     const ping = Buffer.alloc(125, 0x61);
