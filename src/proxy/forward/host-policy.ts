@@ -8,6 +8,8 @@
  * - tlsPassthrough: TLS to matching hosts is not intercepted (pinned apps);
  *   the tunnel is relayed untouched.
  */
+import { formatAddress } from '../../net/endpoint.js';
+
 export interface HostPatterns {
   allow: RegExp[];
   ignore: RegExp[];
@@ -21,14 +23,14 @@ export class HostPolicy {
 
   /** Whether the proxy may connect to host:port at all, and whether it looks inside. */
   handling(host: string, port: number): TunnelHandling {
-    const subject = hostPort(host, port);
+    const subject = formatAddress(host, port);
     if (this.patterns.allow.length > 0 && !matches(this.patterns.allow, subject)) return 'refuse';
     return matches(this.patterns.ignore, subject) ? 'ignore' : 'inspect';
   }
 
   /** TLS to host:port is relayed as it is rather than intercepted. */
   passesTls(host: string, port: number): boolean {
-    return matches(this.patterns.tlsPassthrough, hostPort(host, port));
+    return matches(this.patterns.tlsPassthrough, formatAddress(host, port));
   }
 }
 
@@ -39,10 +41,6 @@ export function compileHostPattern(pattern: string): RegExp {
   } catch (err) {
     throw new Error(`invalid host pattern "${pattern}": ${(err as Error).message}`);
   }
-}
-
-function hostPort(host: string, port: number): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 function matches(patterns: RegExp[], subject: string): boolean {
