@@ -1,15 +1,20 @@
 /**
  * The inspector API's routes that act on the traffic (contract: "Inspector
  * API"): `POST /api/connections/:conn/send`, `PUT /api/intercept`,
- * `GET /api/intercepted`, `POST /api/intercepted/:id`. Plain functions from a parsed
+ * `GET /api/intercepted`, `POST /api/intercepted/:id`, and
+ * `POST /api/connections/:conn/replay` (the page's Replay button). Plain functions from a parsed
  * request to a status and a JSON body, and one node:http handler around them
  * that the inspector's server mounts behind its Host/Origin/token guard.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ReleaseAction, Side } from '../inspector/events.js';
+import type { ReleaseAction, Side, WireEvent } from '../inspector/events.js';
 import { tryParseFilter, type Filter } from '../filter/index.js';
 import type { Edit, HeldEntry } from '../inspector/hold.js';
+import type { Endpoint } from '../net/endpoint.js';
+import { COMPARE_MODES, type CompareMode, type Compared } from '../replay/compare.js';
+import { recordingOf } from '../replay/recording.js';
+import { replayEndpoint, replayRecording } from '../replay/run.js';
 import { MAX_SEND_BYTES, frameFor, parseSendRequest, senderFor } from './send-request.js';
 
 /** What the routes act on: the running proxy. */
@@ -24,6 +29,14 @@ export interface ActTarget {
     list(): HeldEntry[];
     release(id: number, action: ReleaseAction, edit: Edit | null): boolean;
   };
+  /** The events kept of connection `conn` (null when none are), to replay it. */
+  events(conn: number): WireEvent[] | null;
+  /**
+   * Where the page's replays go: the proxy itself, so a replay shows up in the
+   * page as a connection of its own; null (forward mode) for straight to the
+   * recorded upstream.
+   */
+  replayVia(): Endpoint | null;
 }
 
 export interface Answer {
@@ -92,6 +105,48 @@ export function releaseIntercepted(target: ActTarget, idParam: string, body: unk
   return { status: 200, body: { id, action } };
 }
 
+/** How long a replay from the page waits to connect, and for the server's answers. */
+const REPLAY_TIMEOUT_MS = 10_000;
+
+/** Quiet: the page gets the comparison; the replay's own events reach it through the proxy. */
+const UNREPORTED = { nextConnection() {}, connection() {}, event() {}, wire() {} };
+
+/**
+ * `POST /api/connections/:conn/replay` `{compare?}`: the connection's client
+ * messages sent again, back to back, with the recorded handshake; the
+ * server's answers beside the recorded ones.
+ */
+export async function replayConnection(target: ActTarget, connParam: string, body: unknown): Promise<Answer> {
+  const conn = connNumber(connParam);
+  const events = conn === null ? null : target.events(conn);
+  if (conn === null || !events) return error(404, `no connection ${connParam}`);
+  const mode = ((body as { compare?: unknown } | null)?.compare ?? 'exact') as CompareMode;
+  if (!COMPARE_MODES.includes(mode)) return error(400, `compare must be one of ${COMPARE_MODES.join(', ')}`);
+  const recording = recordingOf(events, conn);
+  if (!recording) return error(409, `connection ${conn} is not a WebSocket connection`);
+  const truncated = [...recording.messages.client, ...recording.messages.server].some((message) => message.truncated);
+  if (truncated && mode === 'exact') return error(409, `connection ${conn} has truncated payloads: run the proxy with --full, or compare count`);
+  const via = target.replayVia();
+  const endpoint = replayEndpoint(recording, via);
+  if (!endpoint) return error(409, `connection ${conn} has no recorded upstream`);
+  // Through the proxy: our own listener (its certificate, if any, is the one the user gave it); the proxy verifies the upstream.
+  const settings = { mode, speed: null, timeoutMs: REPLAY_TIMEOUT_MS, insecure: via !== null };
+  const result = await replayRecording(recording, endpoint, settings, UNREPORTED);
+  if ('failed' in result) return error(502, `the replay could not connect: ${result.failed}`);
+  const shown = ({ kind, payload }: Compared) => (kind === 'text' ? { kind, text: payload.toString('utf8') } : { kind, base64: payload.toString('base64') });
+  return {
+    status: 200,
+    body: {
+      conn,
+      compare: mode,
+      match: result.difference === null,
+      expected: recording.messages.server.map(shown),
+      actual: result.answers.map(shown),
+      difference: result.difference,
+    },
+  };
+}
+
 /** Bodies larger than this are refused unread (a whole max-size message in base64, and room for the rest). */
 const MAX_BODY = Math.ceil((MAX_SEND_BYTES * 4) / 3) + 64 * 1024;
 
@@ -107,17 +162,19 @@ export async function serveActApi(target: ActTarget, req: IncomingMessage, res: 
     return true;
   }
   if (route.method === 'GET') {
-    reply(res, route.answer(null));
+    reply(res, await route.answer(null));
     return true;
   }
   const body = await readJson(req);
-  reply(res, 'error' in body ? error(body.status, body.error) : route.answer(body.value));
+  reply(res, 'error' in body ? error(body.status, body.error) : await route.answer(body.value));
   return true;
 }
 
-function findRoute(target: ActTarget, pathname: string): { method: string; answer: (body: unknown) => Answer } | null {
+function findRoute(target: ActTarget, pathname: string): { method: string; answer: (body: unknown) => Answer | Promise<Answer> } | null {
   const send = /^\/api\/connections\/([^/]+)\/send$/.exec(pathname);
   if (send) return { method: 'POST', answer: (body) => sendToConnection(target, send[1]!, body) };
+  const replay = /^\/api\/connections\/([^/]+)\/replay$/.exec(pathname);
+  if (replay) return { method: 'POST', answer: (body) => replayConnection(target, replay[1]!, body) };
   if (pathname === '/api/intercept') return { method: 'PUT', answer: (body) => setIntercept(target, body) };
   if (pathname === '/api/intercepted') return { method: 'GET', answer: () => listIntercepted(target) };
   const release = /^\/api\/intercepted\/([^/]+)$/.exec(pathname);

@@ -10,11 +10,11 @@ import type { Endpoint } from '../net/endpoint.js';
 import { makeChalk } from '../render/color.js';
 import { escapeForTerminal } from '../render/escape.js';
 import type { TextOut } from '../render/sink.js';
-import { openWebSocket, type OpenSettings } from '../client/open.js';
+import type { OpenSettings } from '../client/open.js';
+import { connect } from '../client/connect.js';
 import { ClientConnection } from '../client/connection.js';
 import { Report } from './client-report.js';
 import { checkProtocolName, parseHeaderArg } from '../client/request.js';
-import type { InspectorEvent } from '../inspector/events.js';
 
 /** The shared flags as commander hands them over (tests pass the same shape). */
 export interface ClientCliOptions {
@@ -91,38 +91,19 @@ export function createReport(options: ClientCliOptions, io: ClientIO, out: TextO
 }
 
 /** `wsinspect: reason` on stderr (escaped: the reason may quote the server), and the exit code 1. */
-function failWith(reason: string, io: ClientIO): number {
+export function failWith(reason: string, io: ClientIO): number {
   io.stderr.write(`wsinspect: ${escapeForTerminal(reason)}\n`);
   return EXIT_FAILED;
 }
-
-/** How long the server gets to answer our close frame (at most --timeout). */
-const CLOSE_WAIT_MS = 2000;
 
 /**
  * Opens the WebSocket (handshake checked and reported) and wraps it in a
  * frame-level connection reporting to `report`. When the handshake fails the
  * reason is printed and the exit code comes back instead.
  */
-export async function openConnection(
-  endpoint: Endpoint,
-  settings: OpenSettings,
-  report: Report,
-  io: ClientIO,
-  /** Sees every event too (replay collects the server's messages). */
-  observe: (event: InspectorEvent) => void = () => {},
-): Promise<ClientConnection | number> {
-  const opened = await openWebSocket(endpoint, settings, report);
-  if (!opened.ok) {
-    await report.close();
-    return failWith(opened.reason, io);
-  }
-  return new ClientConnection({
-    ...opened,
-    emit: (event) => {
-      report.event(event);
-      observe(event);
-    },
-    closeWaitMs: Math.min(CLOSE_WAIT_MS, settings.timeoutMs),
-  });
+export async function openConnection(endpoint: Endpoint, settings: OpenSettings, report: Report, io: ClientIO): Promise<ClientConnection | number> {
+  const connection = await connect(endpoint, settings, report);
+  if (connection instanceof ClientConnection) return connection;
+  await report.close();
+  return failWith(connection.failed, io);
 }

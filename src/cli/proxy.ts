@@ -7,6 +7,7 @@ import type { EchoServer, EngineName } from '../echo/echo-server.js';
 import { ListenError } from '../net/listen-error.js';
 import { startProxy, type RunningProxy } from '../proxy/proxy-server.js';
 import type { ActTarget } from '../act/api.js';
+import type { WireEvent } from '../inspector/events.js';
 import { Interceptor } from '../proxy/interceptor.js';
 import { parseEndpoint, type Endpoint } from '../net/endpoint.js';
 import { createNdjsonSink } from '../render/ndjson.js';
@@ -136,6 +137,9 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
     inject: (conn, from, frame) => (running ? running.inject(conn, from, frame) : 'unknown'),
     known: (conn) => store?.has(conn) ?? false,
     intercept: interceptor,
+    events: (conn) => (store?.has(conn) ? store.jsonOf(conn).map((text) => JSON.parse(text) as WireEvent) : null),
+    // Forward mode's listener is an HTTP proxy, which our client does not speak: there replays go straight upstream.
+    replayVia: () => (running && !forward ? parseEndpoint(running.url) : null),
   };
   const inspector = uiAt ? await startUi(uiAt, store!, echo, act) : null;
 

@@ -7,16 +7,13 @@
  * 1 at the first difference (or a failed handshake), 2 on a usage error or a
  * capture that cannot serve (no such connection, truncated payloads for `exact`).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { CaptureFileError, readCapture } from '../capture/read-capture.js';
 import type { WireEvent } from '../inspector/events.js';
-import { createReport, openConnection, type ClientIO } from './client-options.js';
-import type { OpenSettings } from '../client/open.js';
-import type { ClientConnection } from '../client/connection.js';
-import { parseEndpoint, type Endpoint } from '../net/endpoint.js';
-import { COMPARE_MODES, compareMessages, type CompareMode, type Compared } from '../replay/compare.js';
-import { recordingOf, type RecordedMessage, type Recording } from '../replay/recording.js';
+import { createReport, failWith, type ClientIO } from './client-options.js';
+import { COMPARE_MODES, type CompareMode } from '../replay/compare.js';
+import { recordingOf, type Recording } from '../replay/recording.js';
+import { replayEndpoint, replayRecording } from '../replay/run.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { parseCount, parsePositiveNumber, parseUrlOption } from './options.js';
 
@@ -82,39 +79,15 @@ export async function runReplay(capture: string, options: ReplayOptions, io: Cli
   }
   if (truncated) io.stderr.write('wsinspect: some recorded payloads are truncated: their recorded prefix is sent\n');
 
-  const endpoint = target(recording, upstream);
-  const settings: OpenSettings = {
-    request: { headers: recording.headers },
-    insecure: options.insecure ?? false,
-    timeoutMs,
-    follow: false,
-    // Whole payloads of the server's messages, to compare them.
-    connection: { previewBytes: Number.MAX_SAFE_INTEGER },
-  };
+  const endpoint = replayEndpoint(recording, upstream);
+  if (!endpoint) throw new UsageError(`the capture does not say where connection ${recording.conn} went: give --upstream URL`);
   const report = createReport({ json: options.json, color: options.color }, io);
-  const answers: Compared[] = [];
-  const expected = recording.messages.server;
-  let enough: () => void = () => {};
-  const gotEnough = new Promise<void>((resolve) => (enough = resolve));
-  const client = await openConnection(endpoint, settings, report, io, (event) => {
-    if (event.type !== 'message' || event.from !== 'server') return;
-    answers.push({ kind: event.kind, payload: event.kind === 'text' ? Buffer.from(event.text ?? '') : Buffer.from(event.base64 ?? '', 'base64') });
-    if (answers.length >= expected.length) enough();
-  });
-  if (typeof client === 'number') return client;
-
-  if (!(await sendAll(client, recording.messages.client, options.timing ? speed : null))) {
-    io.stderr.write('wsinspect: the connection closed before every recorded message was sent\n');
-  }
-  // The server's answers: as many as recorded (or, comparing nothing, whatever comes in a moment), within the timeout.
-  const wait = mode === 'none' ? Math.min(1000, timeoutMs) : timeoutMs;
-  if (mode !== 'none' && expected.length === 0) enough();
-  await Promise.race([mode === 'none' ? new Promise(() => {}) : gotEnough, sleep(wait, undefined, { ref: false }), client.ended]);
-  client.close(1000);
-  await client.ended;
+  const result = await replayRecording(recording, endpoint, { mode, speed: options.timing ? speed : null, timeoutMs, insecure: options.insecure ?? false }, report);
   await report.close();
-
-  const difference = compareMessages(expected, answers, mode);
+  if ('failed' in result) return failWith(result.failed, io);
+  if (!result.allSent) io.stderr.write('wsinspect: the connection closed before every recorded message was sent\n');
+  const { answers, difference } = result;
+  const expected = recording.messages.server;
   if (!difference) {
     io.stderr.write(`replay: ${answers.length} server message${answers.length === 1 ? '' : 's'}${mode === 'none' ? '' : ` match the recording (${mode})`}\n`);
     return EXIT_OK;
@@ -145,27 +118,4 @@ async function load(capture: string, conn: number | undefined): Promise<Recordin
   const recording = recordingOf(events, chosen);
   if (!recording) throw new UsageError(`${capture}: ${conn === undefined ? 'no WebSocket connection in it' : `no WebSocket connection ${conn} in it`}`);
   return recording;
-}
-
-/** --upstream (its path, unless just "/", replaces the recorded one), else where the recording went. */
-function target(recording: Recording, upstream: Endpoint | null): Endpoint {
-  if (!upstream) {
-    if (!recording.url) throw new UsageError(`the capture does not say where connection ${recording.conn} went: give --upstream URL`);
-    return parseUrlOption(recording.url);
-  }
-  if (upstream.path !== '/' || !recording.url) return upstream;
-  const recorded = new URL(recording.url);
-  return parseEndpoint(new URL(recorded.pathname + recorded.search, upstream.url).href);
-}
-
-/** The client's messages in order; with `speed`, spaced as recorded (divided by it). False when the connection closed first. */
-async function sendAll(client: ClientConnection, messages: RecordedMessage[], speed: number | null): Promise<boolean> {
-  let previous: number | null = null;
-  for (const message of messages) {
-    if (speed !== null && previous !== null && message.ts > previous) await sleep((message.ts - previous) / speed);
-    previous = message.ts;
-    const sent = message.kind === 'text' ? client.sendText(message.payload.toString('utf8')) : client.sendBinary(message.payload);
-    if (!sent) return false;
-  }
-  return true;
 }

@@ -43,3 +43,37 @@ describe('POST /api/connections/:conn/send through the inspector server', () => 
     expect(late.status).toBe(409);
   });
 });
+
+/** Every state-changing acting route, with a body that would act. */
+const ACTING = [
+  { method: 'POST', path: '/api/connections/1/send', body: { to: 'server', type: 'text', text: 'sneaked in' } },
+  { method: 'POST', path: '/api/connections/1/replay', body: { compare: 'count' } },
+  { method: 'PUT', path: '/api/intercept', body: { filter: 'client' } },
+  { method: 'POST', path: '/api/intercepted/1', body: { action: 'drop' } },
+];
+
+describe('every state-changing acting route is guarded', () => {
+  test('a foreign Host (421), a foreign Origin (403) and, bound beyond loopback, a missing token (401) act on nothing', async () => {
+    const token = 'tok-' + 'y'.repeat(28);
+    const { proxy, inspector, log } = await startInspected({ token });
+    const ws = new WebSocket(proxy.url, { perMessageDeflate: false });
+    onCleanup(() => ws.terminate());
+    await once(ws, 'open');
+    const auth = { authorization: `Bearer ${token}` };
+    for (const { method, path, body } of ACTING) {
+      const send = (headers: Record<string, string>) => request(inspector, path, { method, headers, body: JSON.stringify(body) });
+      expect((await send({ ...auth, host: 'evil.example' })).status, path).toBe(421);
+      expect((await send({ ...auth, origin: 'http://evil.example' })).status, path).toBe(403);
+      expect((await send({})).status, path).toBe(401);
+      expect((await send({ authorization: 'Bearer wrong' })).status, path).toBe(401);
+    }
+    // Nothing reached the traffic: no injected frame, no replay connection, no filter set.
+    expect(log.of('frame').filter((f) => f.injected)).toEqual([]);
+    expect(log.of('connection').map((c) => c.conn)).toEqual([1]);
+    expect(proxy.interceptor.active).toBe(false);
+    // With the token, the same requests act (the guard, not the route, refused them).
+    const replayed = await request(inspector, '/api/connections/1/replay', { method: 'POST', headers: auth, body: '{"compare":"count"}' });
+    expect(replayed.status).toBe(200);
+    expect(log.of('connection').map((c) => c.conn)).toEqual([1, 2]);
+  });
+});

@@ -65,6 +65,6 @@ export async function pair(deflate: boolean, interceptor?: Interceptor): Promise
 
 /** The acting routes' view of a proxy (no inspector store: every unknown connection is a 404). */
 export function targetOf(proxy: RunningProxy): ActTarget {
-  return { inject: (conn, from, frame) => proxy.inject(conn, from, frame), known: () => false, intercept: proxy.interceptor };
+  return { inject: (conn, from, frame) => proxy.inject(conn, from, frame), known: () => false, intercept: proxy.interceptor, events: () => null, replayVia: () => null };
 }
 

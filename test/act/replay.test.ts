@@ -2,7 +2,8 @@
  * `wsinspect replay`: a session recorded by the real proxy (`--json --full`,
  * or a HAR) is replayed by the built CLI against the echo server (exit 0),
  * against a server that answers differently (exit 1, first difference shown),
- * and refused when its payloads were truncated (exit 2). Plus the pure parts:
+ * and refused when its payloads were truncated (exit 2); the inspector's
+ * replay route (the page's button). Plus the pure parts:
  * which headers a recording repeats, and the comparison.
  */
 import { execFile } from 'node:child_process';
@@ -17,6 +18,7 @@ import { compareMessages } from '../../src/replay/compare.js';
 import { recordingOf } from '../../src/replay/recording.js';
 import { proxyUrl, run, until } from '../helpers/cli.js';
 import { onCleanup, once } from '../helpers/net.js';
+import { request, startInspected } from '../ui/support.js';
 
 const MAIN = join(import.meta.dirname, '../../dist/cli/main.js');
 
@@ -86,7 +88,7 @@ describe('wsinspect replay (CLI)', () => {
         '  first difference at byte 0: - "hello"  + "Received: hello"\n',
     );
     expect((await wsinspect(['replay', capture, '--upstream', prefixing.url, '--no-timing', '--compare', 'count'])).code).toBe(0);
-  });
+  }, 90_000);
 
   test('a preview-only recording is refused for exact (exit 2) and replays with --compare count', async () => {
     const dir = tempDir();
@@ -99,7 +101,7 @@ describe('wsinspect replay (CLI)', () => {
     expect(refused.stderr).toMatch(/truncated payloads .*--full/);
     const counted = await wsinspect(['replay', capture, '--upstream', echo.url, '--no-timing', '--compare', 'count']);
     expect(counted.code).toBe(0);
-  });
+  }, 90_000);
 
   test('a HAR written with --full replays too; usage errors exit 2', async () => {
     const dir = tempDir();
@@ -116,7 +118,7 @@ describe('wsinspect replay (CLI)', () => {
     expect((await wsinspect(['replay', har, '--speed', '2', '--no-timing'])).code).toBe(2);
     expect((await wsinspect(['replay', har, '--compare', 'fuzzy'])).code).toBe(2);
     expect((await wsinspect(['replay', join(dir, 'missing.ndjson')])).code).toBe(2);
-  });
+  }, 90_000);
 });
 
 describe('replay parts', () => {
@@ -165,5 +167,37 @@ describe('replay parts', () => {
     expect(compareMessages([t('a')], [], 'none')).toBeNull();
     const long = compareMessages([t(`${'x'.repeat(100)}A`)], [t(`${'x'.repeat(100)}B`)], 'exact')!;
     expect(long.diff).toBe(`first difference at byte 100: - "…${'x'.repeat(10)}A"  + "…${'x'.repeat(10)}B"`);
+  });
+});
+
+describe('POST /api/connections/:conn/replay (the page\'s Replay button)', () => {
+  test('replays a kept connection through the proxy and compares; 403 for a foreign Origin; 404, 400', async () => {
+    const { proxy, inspector, log } = await startInspected();
+    const ws = new WebSocket(proxy.url, { perMessageDeflate: false });
+    await once(ws, 'open');
+    for (const text of ['one', 'two']) {
+      const echoed = once(ws, 'message');
+      ws.send(text);
+      await echoed;
+    }
+    ws.close(1000);
+    await log.end(1);
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}) => request(inspector, path, { method: 'POST', headers, body: JSON.stringify(body) });
+    expect((await post('/api/connections/1/replay', {}, { origin: 'http://evil.example' })).status).toBe(403);
+    expect((await post('/api/connections/9/replay', {})).status).toBe(404);
+    expect((await post('/api/connections/1/replay', { compare: 'fuzzy' })).status).toBe(400);
+    const replayed = await post('/api/connections/1/replay', { compare: 'exact' });
+    expect(replayed.status).toBe(200);
+    expect(JSON.parse(replayed.body)).toEqual({
+      conn: 1,
+      compare: 'exact',
+      match: true,
+      expected: [{ kind: 'text', text: 'one' }, { kind: 'text', text: 'two' }],
+      actual: [{ kind: 'text', text: 'one' }, { kind: 'text', text: 'two' }],
+      difference: null,
+    });
+    // It went through the proxy: connection 2, with the same messages.
+    await log.end(2);
+    expect(log.of('message', 2).filter((m) => m.from === 'client').map((m) => m.text)).toEqual(['one', 'two']);
   });
 });

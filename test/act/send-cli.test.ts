@@ -82,5 +82,5 @@ describe('wsinspect send (CLI) against a running wsinspect proxy', () => {
     const unreachable = await wsinspect(['send', '--ui', `127.0.0.1:${await closedPort()}`, '1', 'x']);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/cannot reach the inspector .*ECONNREFUSED/);
-  });
+  }, 90_000);
 });

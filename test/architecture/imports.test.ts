@@ -78,8 +78,10 @@ const ALLOWED: Record<string, string[]> = {
   capture: ['inspector', 'net'],
   'tls-intercept': [],
   echo: ['net'],
-  // PUT /api/intercept parses the filter language.
-  act: ['inspector', 'filter'],
+  // A replay: a new client connection with a recorded handshake; the differences shown escaped.
+  replay: ['inspector', 'client', 'net', 'render'],
+  // PUT /api/intercept parses the filter language; the page's Replay button runs a replay.
+  act: ['inspector', 'filter', 'net', 'replay'],
   ui: ['inspector', 'net', 'render', 'act'],
 };
 

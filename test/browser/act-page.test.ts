@@ -10,9 +10,10 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import WebSocket from 'ws';
+import type { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
 import { haveChromium, launchChromium, type Chromium } from '../helpers/chromium.js';
-import { once } from '../helpers/net.js';
+import { onCleanup, once } from '../helpers/net.js';
 import { startInspected } from '../ui/support.js';
 
 const SHOTS = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'wsinspect-screens');
@@ -67,7 +68,56 @@ describe.runIf(haveChromium)('acting from the inspector page (Chromium)', () => 
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.getByText('not intercepting').waitFor();
     expect(proxy.interceptor.active).toBe(false);
+
     ws.close();
+    await page.close();
+  });
+
+  test("replay: the server's answers now beside the recorded ones, the first difference marked", async () => {
+    // A server whose answers changed since the recording: from its second connection on, a second message is answered in capitals.
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    onCleanup(() => server.close());
+    await once(server, 'listening');
+    let connections = 0;
+    server.on('connection', (peer) => {
+      const version = ++connections;
+      let count = 0;
+      peer.on('message', (data) => peer.send(++count === 2 && version > 1 ? String(data).toUpperCase() : String(data)));
+    });
+    const { proxy, inspector, log } = await startInspected({ upstream: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/` });
+    const page = await chromium.context.newPage();
+    await page.goto(inspector.url);
+    await page.getByRole('status').getByText('live').waitFor();
+    const ws = new WebSocket(proxy.url, { perMessageDeflate: false });
+    await once(ws, 'open');
+    for (const text of ['alpha', 'beta', 'gamma']) {
+      const answered = once(ws, 'message');
+      ws.send(text);
+      await answered;
+    }
+    ws.close(1000);
+    await log.end(1);
+
+    await page.locator('.connections tbody tr').first().click();
+    const replay = page.locator('.replay');
+    await replay.getByText('connection 1').waitFor();
+    await replay.getByRole('button', { name: 'Replay' }).click();
+    await replay.getByText('✘').waitFor();
+    expect(await replay.getByRole('status').textContent()).toBe('✘ server message 2 differs: first difference at byte 0: - "beta"  + "BETA"');
+    const rows = page.locator('.replay-compare tbody tr');
+    expect(await rows.allInnerTexts()).toEqual(['1\talpha\talpha', '2\tbeta\tBETA', '3\tgamma\tgamma']);
+    expect(await rows.nth(1).getAttribute('class')).toBe('differs');
+    expect(await page.locator('.replay-compare tr.differs').count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'replay.png') });
+    // The replay went through the proxy: a connection of its own, in the page too.
+    await log.end(2);
+    expect(log.of('message', 2).filter((m) => m.from === 'client').map((m) => m.text)).toEqual(['alpha', 'beta', 'gamma']);
+    await page.locator('.connections tbody tr').nth(1).waitFor();
+
+    // Comparing only the count, the same replay matches.
+    await replay.getByLabel('Compare').selectOption('count');
+    await replay.getByRole('button', { name: 'Replay' }).click();
+    await replay.getByText("✔ the server's 3 messages match the recording (count)").waitFor();
     await page.close();
   });
 });

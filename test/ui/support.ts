@@ -5,6 +5,7 @@ import { startEchoServer } from '../../src/echo/echo-server.js';
 import { parseEndpoint } from '../../src/net/endpoint.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/proxy-server.js';
 import { EventStore } from '../../src/ui/event-store.js';
+import type { WireEvent } from '../../src/inspector/events.js';
 import { startInspectorServer, type InspectorServer } from '../../src/ui/server.js';
 import { EventLog, onCleanup, once } from '../helpers/net.js';
 
@@ -17,16 +18,17 @@ export interface Inspected {
 }
 
 export async function startInspected(
-  options: { keep?: number; host?: string; token?: string | null; uiDir?: string; deflate?: boolean } = {},
+  options: { keep?: number; host?: string; token?: string | null; uiDir?: string; deflate?: boolean; upstream?: string } = {},
 ): Promise<Inspected> {
-  const echo = await startEchoServer({ deflate: options.deflate ?? false });
-  onCleanup(() => echo.close());
+  // The echo server, unless the test brings its own upstream.
+  const echo = options.upstream ? null : await startEchoServer({ deflate: options.deflate ?? false });
+  onCleanup(() => echo?.close());
   const store = new EventStore(options.keep);
   const log = new EventLog();
   const proxy = await startProxy({
     host: '127.0.0.1',
     port: 0,
-    upstream: parseEndpoint(echo.url),
+    upstream: parseEndpoint(options.upstream ?? echo!.url),
     payloadHeads: true,
     onEvent: (event) => {
       store.add(event);
@@ -34,7 +36,13 @@ export async function startInspected(
     },
   });
   onCleanup(() => proxy.close());
-  const act = { inject: proxy.inject, known: (conn: number) => store.has(conn), intercept: proxy.interceptor };
+  const act = {
+    inject: proxy.inject,
+    known: (conn: number) => store.has(conn),
+    intercept: proxy.interceptor,
+    events: (conn: number) => (store.has(conn) ? store.jsonOf(conn).map((text) => JSON.parse(text) as WireEvent) : null),
+    replayVia: () => parseEndpoint(proxy.url),
+  };
   const inspector = await startInspectorServer({ host: options.host ?? '127.0.0.1', port: 0, store, token: options.token, uiDir: options.uiDir, act });
   onCleanup(() => inspector.close());
   return { proxy, store, inspector, log };

@@ -10,6 +10,7 @@ import { visible } from './format.js';
 import { Composer } from './ui/composer.js';
 import { Connections } from './ui/connections.js';
 import { InterceptPanel } from './ui/intercept-panel.js';
+import { ReplayPanel } from './ui/replay-panel.js';
 import { FrameDetail } from './ui/frame-detail.js';
 import { Handshake } from './ui/handshake.js';
 import { Learn } from './ui/learn.js';
@@ -87,6 +88,7 @@ export function App() {
         {tab.value === 'timeline' && (
           <div class="act">
             <Composer conn={conn && conn.request ? conn.conn : null} />
+            <ReplayPanel conn={conn && conn.request ? conn.conn : null} />
             <InterceptPanel />
           </div>
         )}
