@@ -14,7 +14,7 @@ import type { Edit, HeldEntry } from '../inspector/hold.js';
 import type { Endpoint } from '../net/endpoint.js';
 import { COMPARE_MODES, type CompareMode, type Compared } from '../replay/compare.js';
 import { recordingOf } from '../replay/recording.js';
-import { replayEndpoint, replayRecording } from '../replay/run.js';
+import { UNREPORTED, replayEndpoint, replayRecording } from '../replay/run.js';
 import { MAX_SEND_BYTES, frameFor, parseSendRequest, senderFor } from './send-request.js';
 
 /** What the routes act on: the running proxy. */
@@ -108,9 +108,6 @@ export function releaseIntercepted(target: ActTarget, idParam: string, body: unk
 /** How long a replay from the page waits to connect, and for the server's answers. */
 const REPLAY_TIMEOUT_MS = 10_000;
 
-/** Quiet: the page gets the comparison; the replay's own events reach it through the proxy. */
-const UNREPORTED = { nextConnection() {}, connection() {}, event() {}, wire() {} };
-
 /**
  * `POST /api/connections/:conn/replay` `{compare?}`: the connection's client
  * messages sent again, back to back, with the recorded handshake; the
@@ -131,6 +128,7 @@ export async function replayConnection(target: ActTarget, connParam: string, bod
   if (!endpoint) return error(409, `connection ${conn} has no recorded upstream`);
   // Through the proxy: our own listener (its certificate, if any, is the one the user gave it); the proxy verifies the upstream.
   const settings = { mode, speed: null, timeoutMs: REPLAY_TIMEOUT_MS, insecure: via !== null };
+  // Reported nowhere: the page gets the comparison, and the replay's events through the proxy.
   const result = await replayRecording(recording, endpoint, settings, UNREPORTED);
   if ('failed' in result) return error(502, `the replay could not connect: ${result.failed}`);
   const shown = ({ kind, payload }: Compared) => (kind === 'text' ? { kind, text: payload.toString('utf8') } : { kind, base64: payload.toString('base64') });

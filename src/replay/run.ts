@@ -28,6 +28,9 @@ export interface ReplayResult {
   allSent: boolean;
 }
 
+/** A replay that reports nowhere (the inspector page's: it shows only the comparison). */
+export const UNREPORTED: OpenReporter = { nextConnection() {}, connection() {}, event() {}, wire() {}, refusalBody() {} };
+
 /** The result, or the one-line reason the connection could not be opened (the handshake failed). */
 export async function replayRecording(recording: Recording, endpoint: Endpoint, settings: ReplaySettings, report: OpenReporter): Promise<ReplayResult | { failed: string }> {
   const { mode, timeoutMs } = settings;
