@@ -5,6 +5,8 @@
  * the proxy's events; one that opens with a TLS record is reported as
  * encrypted; anything else is not HTTP and not shown. A hole in a direction
  * is reported as `undecodable` at its offset, and nothing after it is decoded.
+ * An observer may follow the TCP streams of the connections shown (for
+ * `read --pcap`), numbered as their events are.
  */
 import { Connection, type ConnectionOptions } from '../inspector/connection.js';
 import type { InspectorEvent, Side, WireEvent } from '../inspector/events.js';
@@ -15,6 +17,9 @@ import type { FlowEvent } from './tcp-tracker.js';
 const SNIFF_BYTES = 8192;
 const REQUEST_LINE = /^[A-Z][A-Z-]* \S+ HTTP\/1\.\d\r?\n/;
 
+/** The TCP stream events of connection `conn`, from its 'open' on (its client's first bytes as one 'data'). */
+export type StreamObserver = (conn: number, event: FlowEvent) => void;
+
 type Flow =
   | { state: 'sniffing'; client: string; server: string; start: number; held: Buffer }
   | { state: 'inspected'; conn: number; connection: Connection; start: number; holed: Record<Side, boolean> }
@@ -24,7 +29,10 @@ export class CaptureConnections {
   private readonly flows = new Map<number, Flow>();
   private nextConn = 1;
 
-  constructor(private readonly options: ConnectionOptions = {}) {}
+  constructor(
+    private readonly options: ConnectionOptions = {},
+    private readonly observe: StreamObserver | null = null,
+  ) {}
 
   flow(event: FlowEvent): WireEvent[] {
     if (event.kind === 'open') {
@@ -60,6 +68,8 @@ export class CaptureConnections {
     const inspected: Flow = { state: 'inspected', conn, connection, start: flow.start, holed: { client: false, server: false } };
     this.flows.set(id, inspected);
     const events: WireEvent[] = [stamp({ type: 'connection', client: flow.client, upstream: `ws://${flow.server}/` }, conn, flow.start)];
+    this.observe?.(conn, { kind: 'open', flow: id, ts: flow.start, client: flow.client, server: flow.server });
+    this.observe?.(conn, { kind: 'data', flow: id, ts, side: 'client', bytes: flow.held });
     if (kind === 'tls') {
       // Not followed: its Connection is only there to close it like any other.
       inspected.holed = { client: true, server: true };
@@ -71,6 +81,7 @@ export class CaptureConnections {
   }
 
   private inspected(flow: Extract<Flow, { state: 'inspected' }>, event: Exclude<FlowEvent, { kind: 'open' }>): WireEvent[] {
+    this.observe?.(flow.conn, event);
     let events: InspectorEvent[] = [];
     switch (event.kind) {
       case 'data':

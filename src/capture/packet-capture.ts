@@ -7,7 +7,7 @@
  */
 import type { ConnectionOptions } from '../inspector/connection.js';
 import type { WireEvent } from '../inspector/events.js';
-import { CaptureConnections } from './capture-connections.js';
+import { CaptureConnections, type StreamObserver } from './capture-connections.js';
 import type { CaptureReader, CaptureRecord } from './packet.js';
 import { PcapReader } from './pcap-reader.js';
 import { PcapngReader } from './pcapng-reader.js';
@@ -20,9 +20,10 @@ export class PacketCapture {
   /** What was wrong with the file, if anything (reading stopped there). */
   problem: string | null = null;
 
-  constructor(format: 'pcap' | 'pcapng', options: ConnectionOptions = {}) {
+  /** `observe`: follows the TCP streams of the connections shown (see CaptureConnections). */
+  constructor(format: 'pcap' | 'pcapng', options: ConnectionOptions = {}, observe: StreamObserver | null = null) {
     this.reader = format === 'pcap' ? new PcapReader() : new PcapngReader();
-    this.connections = new CaptureConnections(options);
+    this.connections = new CaptureConnections(options, observe);
   }
 
   push(chunk: Uint8Array): WireEvent[] {

@@ -15,6 +15,8 @@ import { TcpConversation } from './tcp-conversation.js';
 export interface ConnectionRecording {
   /** Bytes `side` sent (as they reached the other side). */
   data(side: Side, bytes: Uint8Array, ts?: number): void;
+  /** `side` sent `bytes` bytes nobody saw (only a converted capture has such holes). */
+  lost(side: Side, bytes: number): void;
   /** `side` closed its end (FIN), or the connection broke (reset). */
   end(side: Side, reset?: boolean, ts?: number): void;
 }
@@ -37,6 +39,7 @@ export class PcapngRecorder {
     this.write(conversation.open(ts));
     return {
       data: (side, bytes, at = Date.now()) => this.write(conversation.data(side, bytes, at)),
+      lost: (side, bytes) => conversation.lost(side, bytes),
       end: (side, reset = false, at = Date.now()) => this.write(conversation.end(side, at, reset)),
     };
   }

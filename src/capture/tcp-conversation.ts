@@ -39,6 +39,15 @@ export class TcpConversation {
     return blocks;
   }
 
+  /**
+   * `side` sent `bytes` bytes that are not known (a capture being converted
+   * lost them): its sequence numbers jump past them, so a dissector sees the
+   * same gap ("previous segment not captured") rather than a joined stream.
+   */
+  lost(side: Side, bytes: number): void {
+    this.next[side] = (this.next[side] + bytes) >>> 0;
+  }
+
   /** `side` closed its end (FIN), or the connection broke (RST). */
   end(side: Side, ts: number, reset = false): Uint8Array[] {
     if (this.finished[side]) return [];

@@ -67,7 +67,7 @@ export class TcpStream {
     const finAcked = this.finSeq !== null && this.next === this.finSeq;
     if (finAcked || ((ack - this.next) | 0) <= 0) return [];
     const out: StreamOutput[] = [];
-    this.hole(out);
+    this.hole(out, ack);
     if (this.finSeq !== null) this.close(false, out);
     return out;
   }
@@ -120,13 +120,15 @@ export class TcpStream {
     }
   }
 
-  private hole(out: StreamOutput[]): void {
+  /** `acked`: the peer's acknowledgement that revealed the hole (so at least the bytes before it are missing). */
+  private hole(out: StreamOutput[], acked?: number): void {
     let missing = 0;
     for (const { seq } of this.pending) {
       const ahead = (seq - this.next!) | 0;
       if (ahead > 0 && (missing === 0 || ahead < missing)) missing = ahead;
     }
     if (this.pending.length === 0 && this.finSeq !== null) missing = (this.finSeq - this.next!) | 0;
+    else if (this.pending.length === 0 && acked !== undefined) missing = (acked - this.next!) | 0;
     out.push({ kind: 'hole', offset: this.delivered, missing: Math.max(missing, 0) });
     this.pending = [];
     this.pendingBytes = 0;

@@ -1,13 +1,17 @@
 /**
- * `wsinspect read FILE... [--json] [--har OUT] [--filter EXPR] [--conn N] [--strict] [--ui [HOST:PORT]]`:
+ * `wsinspect read FILE... [--json] [--har OUT] [--pcap OUT] [--filter EXPR] [--conn N] [--strict] [--ui [HOST:PORT]]`:
  * a capture (pcap, pcapng, HAR, wsinspect NDJSON) shown as the proxy shows
  * live traffic, through the same renderers. Exit 1 when the capture holds an
  * error violation (any violation with --strict), 2 when a file cannot be read.
  */
 import { once } from 'node:events';
 import type { Command } from 'commander';
-import { readCapture, CaptureFileError } from '../capture/read-capture.js';
+import { captureFormat, readCapture, CaptureFileError } from '../capture/read-capture.js';
+import { PcapngRewrite } from '../capture/pcapng-rewrite.js';
+import type { PcapngRecorder } from '../capture/pcapng-recorder.js';
+import { openPcap } from './pcap-option.js';
 import type { WireEvent } from '../inspector/events.js';
+import type { FlowEvent } from '../capture/tcp-tracker.js';
 import { createFilterView, parseFilter, FilterSyntaxError, type FilterView } from '../filter/index.js';
 import { makeChalk } from '../render/color.js';
 import { createHarSink } from '../render/har.js';
@@ -24,6 +28,7 @@ import { escapeForTerminal } from '../render/escape.js';
 export interface ReadOptions {
   json?: boolean;
   har?: string;
+  pcap?: string;
   filter?: string;
   conn?: string;
   strict?: boolean;
@@ -41,6 +46,12 @@ _webSocketMessages, Firefox's export) or wsinspect's own --json output.
 In packet captures every TCP connection that starts with an HTTP/1.x
 request is followed from its first byte, whatever its ports.
 
+--pcap OUT writes the TCP streams of the connections shown (all, or the
+one --conn picks; --filter does not thin it) as a pcapng, each direction's
+reassembled bytes exactly, a lost segment kept as a gap. Only packet
+captures can be converted: a HAR or NDJSON file keeps messages, not the
+bytes on the wire.
+
 Exit status: 0 read cleanly, 1 the capture holds an error violation (any
 violation with --strict), 2 usage error or a file that cannot be read.`;
 
@@ -51,6 +62,7 @@ export function register(program: Command): void {
     .argument('<file...>', 'capture files, read in order')
     .option('--json', 'NDJSON events on stdout instead of the pretty view')
     .option('--har <out>', 'also write what was read as a HAR 1.2 file')
+    .option('--pcap <out>', 'also write the TCP streams read from a pcap or pcapng as a pcapng (Wireshark, tshark)')
     .option('--filter <expr>', 'show only what matches (the filter language of the contract)')
     .option('--conn <n>', 'show only connection N')
     .option('--strict', 'exit 1 on any violation, warnings included')
@@ -79,6 +91,9 @@ export async function runRead(
   const onlyConn = options.conn === undefined ? null : parseCount(options.conn, '--conn');
   const view = filterView(options.filter);
   if (options.har) checkOutputFile('--har', options.har);
+  const problems: string[] = [];
+  const pcap = options.pcap === undefined ? null : await openPcapFor(files, options.pcap, (message) => problems.push(message));
+  const rewrite = pcap && new PcapngRewrite(pcap);
   const uiAt = options.ui === undefined ? null : parseHostPort(options.ui === true ? DEFAULT_UI : options.ui, '--ui');
   const store = uiAt ? new EventStore() : null;
   // Started first, so a port in use is said before any reading.
@@ -93,7 +108,6 @@ export async function runRead(
 
   let errors = 0;
   let warnings = 0;
-  const problems: string[] = [];
   /** Connections of later files are numbered after those of earlier ones. */
   let connBase = 0;
   const show = (event: WireEvent) => {
@@ -107,6 +121,8 @@ export async function runRead(
   try {
     for (const file of files) {
       let lastConn = 0;
+      const base = connBase;
+      const observe = rewrite && ((conn: number, event: FlowEvent) => (onlyConn === null || conn + base === onlyConn) && rewrite.stream(conn + base, event));
       // Frames carry their first payload bytes in every view, as the proxy's do.
       const result = await readCapture(file, { payloadHeads: true }, async (events) => {
         for (const recorded of events) {
@@ -117,18 +133,20 @@ export async function runRead(
         }
         if (view) for (const shown of view.flush()) show(shown);
         if ((stdout.writableLength ?? 0) > HIGH_WATER) await once(stdout, 'drain');
-      });
+      }, observe);
       connBase += lastConn;
       if (result.problem) problems.push(`${file}: ${result.problem}`);
       for (const note of result.notes) stderr.write(`wsinspect: ${escapeForTerminal(file)}: note: ${note}\n`);
     }
   } catch (err) {
     await sink.close();
+    pcap?.close();
     await inspector?.close();
     if (err instanceof CaptureFileError) throw new UsageError(err.message);
     throw err;
   }
   await sink.close();
+  pcap?.close();
   for (const problem of problems) stderr.write(`wsinspect: ${escapeForTerminal(problem)}\n`);
   if (inspector) {
     stderr.write(`wsinspect: inspector: ${inspector.url} (Ctrl-C to stop)\n`);
@@ -137,6 +155,25 @@ export async function runRead(
   }
   if (problems.length > 0) return EXIT_USAGE;
   return errors > 0 || (options.strict && warnings > 0) ? EXIT_FAILED : EXIT_OK;
+}
+
+/**
+ * --pcap OUT: only a packet capture has TCP streams to write. A HAR or an
+ * NDJSON log keeps messages, not wire bytes: a pcapng made from it would be
+ * frames, masks and compression invented, shown by Wireshark as if captured,
+ * so it is refused before anything is read or written.
+ */
+async function openPcapFor(files: string[], out: string, onError: (message: string) => void): Promise<PcapngRecorder> {
+  for (const file of files) {
+    const format = await captureFormat(file).catch((err: unknown) => {
+      throw err instanceof CaptureFileError ? new UsageError(err.message) : err;
+    });
+    if (format === 'har' || format === 'ndjson') {
+      const what = format === 'har' ? 'a HAR file' : 'wsinspect NDJSON';
+      throw new UsageError(`cannot write --pcap from ${file}: it is ${what}, which keeps messages, not the bytes on the wire (use a pcap or pcapng)`);
+    }
+  }
+  return openPcap(out, onError);
 }
 
 async function startUi(at: { host: string; port: number }, store: EventStore): Promise<InspectorServer> {

@@ -1,5 +1,7 @@
 /** Test helpers: capture files and packets built byte by byte, in every variant the readers accept. */
 import { tcpFrame, type SegmentSpec } from '../../src/capture/packet-builder.js';
+import { encodeFrame } from '../../src/inspector/frame-encoder.js';
+import { UPGRADE_REQUEST, UPGRADE_RESPONSE } from './conversation.js';
 
 export interface RawPacket {
   ts: number;
@@ -97,6 +99,41 @@ export function segment(from: 'client' | 'server', seq: number, ack: number, fla
   const [src, dst] = from === 'client' ? [CLIENT, SERVER] : [SERVER, CLIENT];
   const spec: SegmentSpec = { src, dst, seq, ack, flags, payload: typeof payload === 'string' ? Buffer.from(payload, 'latin1') : payload };
   return tcpFrame(spec);
+}
+
+/**
+ * SYN, SYN-ACK and a WebSocket upgrade both ways (conversation.ts's heads),
+ * as segments from `segment`; `client` and `server`: the sequence number
+ * each side's next byte takes.
+ */
+export function upgradeSegments(): { segments: Uint8Array[]; client: number; server: number } {
+  const client = 101 + UPGRADE_REQUEST.length;
+  const server = 501 + UPGRADE_RESPONSE.length;
+  const segments = [
+    segment('client', 100, 0, 0x02),
+    segment('server', 500, 101, 0x12),
+    segment('client', 101, 501, 0x18, UPGRADE_REQUEST),
+    segment('server', 501, client, 0x18, UPGRADE_RESPONSE),
+  ];
+  return { segments, client, server };
+}
+
+/**
+ * A pcap of an upgraded connection whose client sent three 11-byte text
+ * frames ("hello") of which the capture lost the second (the server's reply
+ * acknowledges all three): `lostAt` is the client stream offset of the hole.
+ */
+export function captureWithHole(): { file: Buffer; lostAt: number; lost: number } {
+  const hello = encodeFrame({ opcode: 1, payload: 'hello', maskKey: Buffer.from([0x37, 0xfa, 0x21, 0x3d]) });
+  const { segments, client, server } = upgradeSegments();
+  const packets = [
+    ...segments,
+    segment('client', client, 0, 0x18, hello),
+    segment('client', client + 2 * hello.length, 0, 0x18, hello),
+    segment('server', server, client + 3 * hello.length, 0x18, encodeFrame({ opcode: 1, payload: 'ok' })),
+  ];
+  const file = pcapFile(packets.map((data, i) => ({ ts: 1000 + i, data })));
+  return { file, lostAt: UPGRADE_REQUEST.length + hello.length, lost: hello.length };
 }
 
 /** The IP packet of an Ethernet frame (for the link types that carry IP without Ethernet). */

@@ -4,7 +4,7 @@ import { Connection } from '../../src/inspector/connection.js';
 import { encodeFrame } from '../../src/inspector/frame-encoder.js';
 import type { InspectorEvent, WireEvent } from '../../src/inspector/events.js';
 import { conversationPcapng, UPGRADE_REQUEST, UPGRADE_RESPONSE, type Step } from './conversation.js';
-import { pcapFile, segment } from './files.js';
+import { captureWithHole, pcapFile, segment } from './files.js';
 
 const KEY = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
 const KEY2 = Buffer.from([1, 2, 3, 4]);
@@ -66,19 +66,7 @@ describe('packet captures into the Connection', () => {
   });
 
   it('reports a lost segment as undecodable at its offset, and decodes nothing of that direction after it', () => {
-    const hello = encodeFrame({ opcode: 1, payload: 'hello', maskKey: KEY });
-    const headLength = UPGRADE_REQUEST.length;
-    const frames = [
-      segment('client', 100, 0, 0x02),
-      segment('server', 500, 101, 0x12),
-      segment('client', 101, 501, 0x18, UPGRADE_REQUEST),
-      segment('server', 501, 101 + headLength, 0x18, UPGRADE_RESPONSE),
-      segment('client', 101 + headLength, 0, 0x18, hello),
-      // the next 11 bytes (another frame) were not captured
-      segment('client', 101 + headLength + 2 * hello.length, 0, 0x18, hello),
-      segment('server', 501 + UPGRADE_RESPONSE.length, 101 + headLength + 3 * hello.length, 0x18, encodeFrame({ opcode: 1, payload: 'ok' })),
-    ];
-    const file = pcapFile(frames.map((data, i) => ({ ts: 1000 + i, data })));
+    const { file, lostAt, lost } = captureWithHole();
     const { events } = readCapture(file, 'pcap');
     const types = events.map((e) => `${e.type}${'from' in e && e.from ? `:${e.from}` : ''}`);
     expect(types).toEqual([
@@ -94,7 +82,7 @@ describe('packet captures into the Connection', () => {
       'connection-end',
     ]);
     expect(events.find((e) => e.type === 'undecodable')).toMatchObject({
-      message: `the capture lost ${hello.length} bytes of this direction at byte ${headLength + hello.length}; the rest of it is not decoded`,
+      message: `the capture lost ${lost} bytes of this direction at byte ${lostAt}; the rest of it is not decoded`,
     });
   });
 

@@ -14,7 +14,7 @@ import { PcapngRecorder } from '../../src/capture/pcapng-recorder.js';
 import { PacketCapture } from '../../src/capture/packet-capture.js';
 import type { WireEvent } from '../../src/inspector/events.js';
 import { onCleanup, once, startTestProxy } from '../helpers/net.js';
-import { TSHARK, tsharkFrames } from './tshark.js';
+import { expectTsharkAgrees, TSHARK } from './tshark.js';
 
 const PYTHON = '/usr/bin/python3';
 const HAS_PYTHON_WEBSOCKETS = spawnSync(PYTHON, ['-c', 'import websockets'], { encoding: 'utf8' }).status === 0;
@@ -84,39 +84,6 @@ function comparable(events: WireEvent[]): unknown[] {
     if (event.type === 'handshake-request') return { ...event, headers: event.headers.filter(([name]) => name.toLowerCase() !== 'host') };
     return event;
   });
-}
-
-/** Every frame of `read`'s events against tshark's dissection of the same file. */
-function expectTsharkAgrees(file: string, events: WireEvent[]): void {
-  const clientPorts = new Set(events.flatMap((e) => (e.type === 'connection' ? [Number(e.client.split(':').pop())] : [])));
-  const frames = events.filter((e): e is Extract<WireEvent, { type: 'frame' }> => e.type === 'frame');
-  const shark = tsharkFrames(file);
-  expect(shark.map((f) => [clientPorts.has(f.srcPort) ? 'client' : 'server', f.fin, f.opcode, f.masked, f.payloadLength])).toEqual(
-    frames.map((f) => [f.from, f.fin, f.opcode, f.masked, f.payloadLength]),
-  );
-  // Payloads: each message's (tshark shows it, unmasked, reassembled and inflated, on its last frame), and each control frame's.
-  let i = 0;
-  let messageFrames: number[] = [];
-  for (const event of events) {
-    if (event.type === 'frame') {
-      if (event.opcode >= 8) expect(shark[i]!.payloadHex ?? '', `control frame ${i}`).toBe(event.payloadHex);
-      else messageFrames.push(i);
-      i++;
-    } else if (event.type === 'message') {
-      const payload = event.kind === 'text' ? Buffer.from(event.text!).toString('hex') : Buffer.from(event.base64!, 'base64').toString('hex');
-      const shown = messageFrames.map((n) => shark[n]!.payloadHex).filter((hex): hex is string => hex !== null);
-      // tshark shows a fragmented message reassembled on a late fragment, or fragment by fragment (4.0 leaves out
-      // the first fragment of a binary message when the last is empty: then what it shows is the message's tail).
-      const candidates = [shown.at(-1) ?? '', shown.join('')];
-      if (event.frames! > 1 && shown.length > 0 && payload.endsWith(shown.join(''))) candidates.push(payload);
-      const where = `message ending at frame ${messageFrames.at(-1)}`;
-      if (event.compressed && event.frames! > 1) {
-        // tshark 4.0 reassembles a fragmented compressed message but does not inflate it: nothing to compare
-      } else if (event.truncated) expect(candidates.some((hex) => hex.startsWith(payload)), where).toBe(true);
-      else expect(candidates, where).toContain(payload);
-      messageFrames = [];
-    }
-  }
 }
 
 describe('proxy --pcap, read back', () => {

@@ -47,6 +47,11 @@ describe('TcpStream', () => {
     expect(summary(s.segment(3, Buffer.from('defghij'), NONE))).toEqual([]);
   });
 
+  it('counts the bytes an acknowledgement reveals as missing when nothing after the gap was captured', () => {
+    const s = new TcpStream();
+    expect(summary([...s.segment(0, Buffer.from('abc'), NONE), ...s.acknowledged(10)])).toEqual(['abc', 'hole@3+7']);
+  });
+
   it('takes an acknowledgement of what it has, or of its FIN, as no hole', () => {
     const s = new TcpStream();
     expect(summary([...s.segment(0, Buffer.from('ab'), NONE), ...s.acknowledged(2), ...s.segment(2, new Uint8Array(0), FIN), ...s.acknowledged(3)])).toEqual(['ab', 'end']);

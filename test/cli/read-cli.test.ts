@@ -1,6 +1,6 @@
 /** `wsinspect read` through the built CLI, as a user runs it. */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -124,6 +124,35 @@ describe('wsinspect read', () => {
     expect(result.status).toBe(2);
     expect(jsonLines(result.stdout).at(-1)).toMatchObject({ type: 'connection-end' });
     expect(result.stderr).toMatch(/^wsinspect: .*cut\.pcapng: pcapng file truncated: a block cut short at byte \d+\n$/);
+  });
+});
+
+describe('read --pcap', () => {
+  it('rewrites the TCP streams of a packet capture as a pcapng that reads back to the same events; --conn picks one', () => {
+    const out = join(dir, 'rewritten.pcapng');
+    const first = run(clean, unmasked, '--json', '--pcap', out);
+    expect(first.status).toBe(1); // unmasked.pcapng's violation
+    const again = run(out, '--json');
+    const withoutTs = (text: string) => jsonLines(text).map(({ ts: _ts, durationMs: _d, ...e }) => e);
+    expect(withoutTs(again.stdout)).toEqual(withoutTs(first.stdout));
+    const second = join(dir, 'second.pcapng');
+    expect(run(clean, unmasked, '--pcap', second, '--conn', '2').status).toBe(1);
+    const one = jsonLines(run(second, '--json').stdout);
+    expect(one.filter((e) => e.type === 'connection')).toHaveLength(1);
+    expect(one.some((e) => e.rule === 'client-frame-unmasked')).toBe(true);
+  });
+
+  it('refuses a HAR or NDJSON input with one line, exit 2, before writing anything', () => {
+    const out = join(dir, 'never.pcapng');
+    const har = join(FIXTURES, 'chrome-websocket.har');
+    const result = run(clean, har, '--pcap', out);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`wsinspect: cannot write --pcap from ${har}: it is a HAR file, which keeps messages, not the bytes on the wire (use a pcap or pcapng)\n`);
+    expect(result.stdout).toBe('');
+    expect(existsSync(out)).toBe(false);
+    const ndjson = join(dir, 'log.ndjson');
+    writeFileSync(ndjson, run(clean, '--json').stdout);
+    expect(run(ndjson, '--pcap', out).stderr).toMatch(/it is wsinspect NDJSON, which keeps messages/);
   });
 });
 
