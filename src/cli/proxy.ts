@@ -16,6 +16,8 @@ import type { DetailLevel } from '../render/pretty-detail.js';
 import { createHarSink } from '../render/har.js';
 import { fanOut, type EventSink } from '../render/sink.js';
 import { createFilteredSink } from '../render/filtered.js';
+import { createLossySink } from '../render/lossy.js';
+import { DEFAULT_OUTPUT_QUEUE, OutputQueue } from '../render/output-queue.js';
 import { makeChalk } from '../render/color.js';
 import { echoEngineOption, startEcho } from './echo-engine.js';
 import { MODE_HELP, parseForwardOptions, registerForwardOptions, type ForwardCliOptions } from './forward-options.js';
@@ -35,6 +37,8 @@ export interface ProxyCliOptions extends ForwardCliOptions {
   listen: string;
   upstream?: string;
   json?: boolean;
+  jsonLossy?: boolean;
+  jsonQueue?: string;
   har?: string;
   pcap?: string;
   preview?: string;
@@ -63,6 +67,8 @@ export function register(program: Command): void {
     .option('--listen <host:port>', 'where to listen (loopback unless you name another address)', DEFAULT_LISTEN)
     .option('--upstream <url>', 'the server to relay to: ws://, wss://, http:// or https:// (default: the embedded echo server)')
     .option('--json', 'NDJSON events on stdout instead of the pretty view')
+    .option('--json-lossy', 'when stdout cannot keep up, drop events (reported as "dropped" events) rather than slow the relay')
+    .option('--json-queue <size>', 'the most output queued for a slow stdout before the relay waits (or --json-lossy drops)', '64MiB')
     .option('--har <file>', 'write a HAR 1.2 file (with WebSocket messages) when the proxy stops')
     .option('--pcap <file>', 'write a pcapng of what crosses the proxy, as it crosses (Wireshark, tshark)')
     .option('--preview <bytes>', 'bytes of each message kept for text/base64 (default 65536)')
@@ -100,6 +106,8 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
   const intercept = options.intercept === undefined ? null : parseFilterOption(options.intercept, '--intercept');
   const interceptTimeoutMs = parsePositiveNumber(options.interceptTimeout, '--intercept-timeout') * 1000;
   const uiAt = options.ui === false ? null : parseHostPort(options.ui, '--ui');
+  const queueLimit = options.jsonQueue === undefined ? DEFAULT_OUTPUT_QUEUE : parseSize(options.jsonQueue, '--json-queue');
+  if (queueLimit < 1) throw new UsageError('--json-queue must be at least one byte');
   const keepBytes = options.keep === undefined ? DEFAULT_KEEP_BYTES : parseSize(options.keep, '--keep');
   const explicitUpstream = options.upstream === undefined ? null : parseUrlOption(options.upstream);
   if (explicitUpstream && options.deflate) throw new UsageError('--deflate configures the embedded echo server; it cannot be used with --upstream');
@@ -117,15 +125,17 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
     upstream = parseEndpoint(echo.url);
   }
 
+  // stdout's backlog is bounded: past it the relay stops reading (or, --json-lossy, events are dropped).
+  const stdout = new OutputQueue(process.stdout, queueLimit);
   const view = options.json
-    ? createNdjsonSink(process.stdout)
-    : createPrettySink(process.stdout, {
+    ? createNdjsonSink(stdout)
+    : createPrettySink(stdout, {
         chalk: makeChalk({ color: options.color }),
         detail,
         // Fit the terminal; a pseudo-terminal may report 0 columns, and a pipe none: then 80.
         width: (process.stdout.isTTY && process.stdout.columns) || undefined,
       });
-  const sinks: EventSink[] = [createFilteredSink(filter, view)];
+  const sinks: EventSink[] = [createFilteredSink(filter, options.jsonLossy ? createLossySink(view, stdout) : view)];
   if (options.har) sinks.push(createHarSink(options.har, { onFallback: reportHarFallback(options.har), clientTls: forward ? undefined : tls !== undefined }));
   const store = uiAt ? new EventStore(keepBytes) : null;
   const sink = fanOut(...sinks);
@@ -172,6 +182,7 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
   });
 
   running = proxy;
+  if (!options.jsonLossy) stdout.onChange((full) => proxy.pauseReading(full));
   const banner = upstream
     ? bannerLines(proxy.url, upstream, echo, inspector?.url ?? null)
     : forwardBanner(proxy.url, ca!.paths.cert, inspector?.url ?? null);

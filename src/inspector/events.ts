@@ -181,6 +181,17 @@ export interface ReleasedEvent {
   action: ReleaseAction;
 }
 
+/**
+ * Contract: `--json-lossy` lost `events` of this connection's events, the
+ * first of them stamped `since` (ms since the epoch), because stdout could not
+ * keep up. The NDJSON sink makes it; the core never does.
+ */
+export interface DroppedEvent {
+  type: 'dropped';
+  events: number;
+  since: number;
+}
+
 export type InspectorEvent =
   | ConnectionEvent
   | HandshakeRequestEvent
@@ -193,6 +204,7 @@ export type InspectorEvent =
   | ErrorEvent
   | HeldEvent
   | ReleasedEvent
+  | DroppedEvent
   | ConnectionEndEvent;
 
 /** An event as it leaves the process: stamped with its connection and time. */

@@ -80,6 +80,8 @@ export class ProxyConnection {
   private dialing: AbortController | null = new AbortController();
   /** --pcap: what crosses, as it crosses (from the upstream's connection on). */
   private recording: ConnectionRecording | null = null;
+  /** See pauseReading. */
+  private outputFull = false;
 
   constructor(
     private readonly client: net.Socket,
@@ -167,8 +169,18 @@ export class ProxyConnection {
   /** While a held message blocks a direction, its socket is read only up to a bound (backpressure to the sender). */
   private holdBack(): void {
     for (const side of ['client', 'server'] as const) {
-      this.pumps[side]?.block(this.connection.holding(side) && this.connection.holdBacklog(side) > HOLD_BACKLOG);
+      this.pumps[side]?.block('hold', this.connection.holding(side) && this.connection.holdBacklog(side) > HOLD_BACKLOG);
     }
+  }
+
+  /**
+   * Stops reading both sockets while the proxy's output cannot keep up (a slow
+   * reader of --json), or reads them again: the peers then wait, as they would
+   * for a slow network, and no event is lost.
+   */
+  pauseReading(paused: boolean): void {
+    this.outputFull = paused;
+    for (const pump of [this.pumps.client, this.pumps.server]) pump?.block('output', paused);
   }
 
   /** Bytes this connection holds in its sockets' buffers (both sockets, both directions). */
@@ -199,8 +211,10 @@ export class ProxyConnection {
     this.pumps.server = new Pump(socket, this.client);
     socket.on('data', (chunk: Buffer) => this.onData('server', chunk));
     this.watch(socket, 'server');
-    socket.resume(); // a socket handed over already open may have been paused by its opener
-    this.client.resume();
+    // A socket handed over already open may have been paused by its opener; the output may be full.
+    this.pauseReading(this.outputFull);
+    this.pumps.server.resume();
+    this.pumps.client.resume();
   }
 
   /** The upstream could not be reached: 502 (504 on a timeout) with the cause, and an error event. */

@@ -73,6 +73,12 @@ export interface RunningProxy {
   inject(conn: number, from: Side, frame: Uint8Array): string | null;
   /** Which data messages are held, and the held ones (see interceptor.ts). */
   interceptor: Interceptor;
+  /**
+   * Stops reading every connection's sockets (the events' reader is slow:
+   * backpressure to the peers), or reads them again; connections opened
+   * meanwhile start paused.
+   */
+  pauseReading(paused: boolean): void;
 }
 
 /** What the listener keeps of each open client connection. */
@@ -88,6 +94,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const byNumber = new Map<number, ProxyConnection>();
   const interceptor = options.interceptor ?? new Interceptor(null);
   let nextConn = 1;
+  let readingPaused = false;
   let allClosed: (() => void) | null = null;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const leaves = options.forward ? new LeafCache(options.forward.ca) : null;
@@ -115,6 +122,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       onDone();
     });
     byNumber.set(conn, connection);
+    if (readingPaused) connection.pauseReading(true);
     return connection;
   };
   const closed = (connection: Relay) => {
@@ -188,6 +196,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           return total;
         },
         interceptor,
+        pauseReading: (paused) => {
+          readingPaused = paused;
+          for (const connection of byNumber.values()) connection.pauseReading(paused);
+        },
         inject: (conn, from, frame) => {
           const connection = byNumber.get(conn);
           return connection ? connection.inject(from, frame) : 'unknown';

@@ -2,12 +2,17 @@
  * Forwards chunks from one socket to another, honouring backpressure: when
  * the destination's buffer is full the source is paused until it drains, so
  * a reader that stalls cannot grow the proxy's memory past one socket buffer.
+ * The source is also paused while something else blocks it: a held message
+ * (--intercept), or stdout's full queue (a slow reader of --json).
  */
 import type { Duplex } from 'node:stream';
 
+/** Why a source may be kept from being read, besides its destination being full. */
+export type BlockReason = 'hold' | 'output';
+
 export class Pump {
   private waiting = false;
-  private blocked = false;
+  private readonly blocks = new Set<BlockReason>();
 
   constructor(
     private readonly from: Duplex,
@@ -23,15 +28,24 @@ export class Pump {
     this.from.pause();
     this.to.once('drain', () => {
       this.waiting = false;
-      if (!this.from.destroyed && !this.blocked) this.from.resume();
+      this.resume();
     });
   }
 
-  /** Stops reading the source until unblocked (a held message waits: backpressure), whatever drains. */
-  block(blocked: boolean): void {
-    if (blocked === this.blocked) return;
-    this.blocked = blocked;
-    if (blocked) this.from.pause();
-    else if (!this.waiting && !this.from.destroyed) this.from.resume();
+  /** Stops reading the source while `reason` holds (whatever drains), or lets it go on. */
+  block(reason: BlockReason, blocked: boolean): void {
+    if (blocked === this.blocks.has(reason)) return;
+    if (blocked) {
+      this.blocks.add(reason);
+      this.from.pause();
+    } else {
+      this.blocks.delete(reason);
+      this.resume();
+    }
+  }
+
+  /** Reads the source again unless something still stops it. */
+  resume(): void {
+    if (!this.waiting && this.blocks.size === 0 && !this.from.destroyed) this.from.resume();
   }
 }

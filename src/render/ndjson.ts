@@ -18,8 +18,7 @@ export function createNdjsonSink(out: TextOut): EventSink {
   let batch = '';
   let timer: NodeJS.Immediate | null = null;
 
-  // Backpressure is ignored on purpose: the proxy must not stall on stdout,
-  // and Node buffers what the pipe can't take yet.
+  // Backpressure is the writer's business: the proxy writes through an OutputQueue (output-queue.ts).
   const flush = (): void => {
     if (timer) clearImmediate(timer);
     timer = null;

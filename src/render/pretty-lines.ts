@@ -5,6 +5,7 @@
 import type {
   ConnectionEndEvent,
   ConnectionEvent,
+  DroppedEvent,
   ErrorEvent,
   HttpEvent,
   SideStats,
@@ -67,6 +68,12 @@ export function errorLines(event: Stamped<ErrorEvent>, layout: Layout): string[]
   const { chalk } = layout;
   const text = `error: ${escapeForTerminal(event.message)}`;
   return markedLines(connTag(event.conn), '✘', text, layout.width, chalk.red.bold);
+}
+
+/** `… 120 events not shown` (--json-lossy: stdout could not keep up). */
+export function droppedLines(event: Stamped<DroppedEvent>, layout: Layout): string[] {
+  const text = `${plural(event.events, 'event')} not shown: stdout could not keep up (--json-lossy)`;
+  return markedLines(connTag(event.conn), '…', text, layout.width, layout.chalk.yellow);
 }
 
 /** `   ✘ rule-id (RFC6455 5.1) message` in red, or `⚠ …` in yellow for a warning; indented under its frame. */

@@ -13,6 +13,7 @@ import { handshakeLines, type HandshakeEvent } from './pretty-handshake.js';
 import { heldLines, injectedLines, releasedLines } from './pretty-act.js';
 import {
   connectionLine,
+  droppedLines,
   errorLines,
   httpLine,
   summaryLines,
@@ -116,6 +117,8 @@ class PrettySink implements EventSink {
         return heldLines(event, layout);
       case 'released':
         return releasedLines(event, layout);
+      case 'dropped':
+        return droppedLines(event, layout);
       case 'connection-end':
         return summaryLines(event, this.state(event.conn).tally, layout);
     }
