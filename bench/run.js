@@ -6,9 +6,8 @@
 // tables and to bench/results.json (merged per section, with the machine's description).
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { BENCH_DIR, machine, table } from './lib/util.js';
-
-const SECTIONS = ['decoder', 'proxy', 'memory', 'connections', 'capture'];
+import { BENCH_DIR, SECTIONS, machine, table } from './lib/util.js';
+import { writeReadmeTable } from './readme-table.js';
 
 function parseArgs(argv) {
   const opts = { quick: false, pin: true, sections: [] };
@@ -88,6 +87,7 @@ async function main() {
     ) + '\n',
   );
   process.stdout.write(`results written to ${path.relative(process.cwd(), file) || file}\n`);
+  if (writeReadmeTable()) process.stdout.write('README.md: performance table rewritten from them (bench/readme-table.js)\n');
   if (failed) process.exitCode = 1;
 }
 

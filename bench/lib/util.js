@@ -14,6 +14,8 @@ export const ROOT = path.dirname(BENCH_DIR);
 export const DIST = process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : path.join(ROOT, 'dist');
 export const CLI = path.join(DIST, 'cli/main.js');
 export const require = createRequire(import.meta.url);
+/** The benchmark sections (bench/NAME.js), in the order they run and are tabled. */
+export const SECTIONS = ['decoder', 'proxy', 'memory', 'connections', 'capture'];
 
 // ---- statistics ---------------------------------------------------------------
 
