@@ -14,6 +14,10 @@ import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { haveChromium, launchChromium, type Chromium } from '../helpers/chromium.js';
 import { onCleanup, once } from '../helpers/net.js';
+import { sendToConnection } from '../../src/act/api.js';
+import { parseFilter } from '../../src/filter/index.js';
+import { Interceptor } from '../../src/proxy/interceptor.js';
+import { targetOf } from '../act/peers.js';
 import { startInspected } from '../ui/support.js';
 
 const SHOTS = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'wsinspect-screens');
@@ -118,6 +122,50 @@ describe.runIf(haveChromium)('acting from the inspector page (Chromium)', () => 
     await replay.getByLabel('Compare').selectOption('count');
     await replay.getByRole('button', { name: 'Replay' }).click();
     await replay.getByText("✔ the server's 3 messages match the recording (count)").waitFor();
+    await page.close();
+  });
+
+  test('the timeline marks injected messages and what became of each held one', async () => {
+    // Held messages time out after 6 s: time enough to see one still held.
+    const interceptor = new Interceptor(parseFilter('client "hold"'), 6000);
+    const { proxy, inspector, log } = await startInspected({ interceptor });
+    const page = await chromium.context.newPage();
+    await page.goto(inspector.url);
+    await page.getByRole('status').getByText('live').waitFor();
+    const ws = new WebSocket(proxy.url, { perMessageDeflate: false });
+    onCleanup(() => ws.terminate());
+    await once(ws, 'open');
+    const echoes: string[] = [];
+    ws.on('message', (data) => echoes.push(String(data)));
+    for (const text of ['hold: forward me', 'hold: edit me', 'hold: drop me', 'hold: let me time out']) ws.send(text);
+    await log.until(() => log.of('held').length === 4, 'four held messages');
+    await page.locator('.connections tbody tr').first().click();
+    await page.getByRole('radio', { name: 'messages' }).click();
+    const row = (text: string) => page.locator('.trow', { hasText: text });
+    await row('hold: let me time out').getByText('held #4', { exact: true }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'held.png') });
+
+    proxy.interceptor.release(1, 'forward', null);
+    proxy.interceptor.release(2, 'edit', { kind: 'text', payload: Buffer.from('edited: hold no more') });
+    proxy.interceptor.release(3, 'drop', null);
+    expect(sendToConnection(targetOf(proxy), '1', { to: 'client', type: 'text', text: 'from wsinspect' }).status).toBe(202);
+    await row('hold: forward me').getByText('held · forwarded #1').waitFor();
+    await row('hold: edit me').getByText('held · edited #2').waitFor();
+    await row('edited: hold no more').getByText('injected · edit of #2').waitFor();
+    await row('hold: drop me').getByText('held · dropped #3').waitFor();
+    expect(await row('hold: drop me').getAttribute('class')).toContain('hold-drop');
+    await row('from wsinspect').getByText('injected', { exact: true }).waitFor();
+    // The timeout forwards the last one unchanged, and the page says so.
+    await row('hold: let me time out').getByText('held · timed out, forwarded #4').waitFor({ timeout: 20_000 });
+    // What the client got (the injection and the echoes cross on the way: no order between them); never the dropped one.
+    await expect.poll(() => [...echoes].sort()).toEqual(['edited: hold no more', 'from wsinspect', 'hold: forward me', 'hold: let me time out']);
+    // The peer's own messages carry no injected mark.
+    expect(await page.locator('.trow.injected').count()).toBe(2);
+    await page.screenshot({ path: join(SHOTS, 'released.png') });
+
+    // The frames view marks the frames of held messages too.
+    await page.getByRole('radio', { name: 'frames' }).click();
+    await page.locator('.trow.k-frame', { hasText: 'hold: drop me' }).getByText('held · dropped #3').waitFor();
     await page.close();
   });
 });

@@ -3,6 +3,7 @@ import http from 'node:http';
 import { WebSocket } from 'ws';
 import { startEchoServer } from '../../src/echo/echo-server.js';
 import { parseEndpoint } from '../../src/net/endpoint.js';
+import type { Interceptor } from '../../src/proxy/interceptor.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/proxy-server.js';
 import { EventStore } from '../../src/ui/event-store.js';
 import type { WireEvent } from '../../src/inspector/events.js';
@@ -18,7 +19,7 @@ export interface Inspected {
 }
 
 export async function startInspected(
-  options: { keep?: number; host?: string; token?: string | null; uiDir?: string; deflate?: boolean; upstream?: string } = {},
+  options: { keep?: number; host?: string; token?: string | null; uiDir?: string; deflate?: boolean; upstream?: string; interceptor?: Interceptor } = {},
 ): Promise<Inspected> {
   // The echo server, unless the test brings its own upstream.
   const echo = options.upstream ? null : await startEchoServer({ deflate: options.deflate ?? false });
@@ -30,6 +31,7 @@ export async function startInspected(
     port: 0,
     upstream: parseEndpoint(options.upstream ?? echo!.url),
     payloadHeads: true,
+    interceptor: options.interceptor,
     onEvent: (event) => {
       store.add(event);
       log.push(event);

@@ -107,6 +107,50 @@ describe('Store', () => {
   });
 });
 
+describe('Store: what wsinspect did to the traffic', () => {
+  const text = (payload: string, side: 'client' | 'server', injected = false) => {
+    const events = decode(encodeFrame({ opcode: 0x1, payload, maskKey: side === 'client' ? MASK : null }), { side });
+    for (const event of events) if (injected && (event.type === 'frame' || event.type === 'message')) event.injected = true;
+    return events;
+  };
+  const messageRow = (store: Store, payload: string) => store.rows.find((r): r is MessageRow => r.kind === 'message' && r.event.text === payload)!;
+
+  test('a held message carries its hold, then how it was let go; an edit links the injected message that replaced it', () => {
+    const store = new Store();
+    store.ingest(stamp([...text('keep', 'client'), { type: 'held', id: 7, from: 'client', kind: 'text', size: 4 }]));
+    store.ingest(stamp([...text('change', 'client'), { type: 'held', id: 8, from: 'client', kind: 'text', size: 6 }]));
+    store.ingest(stamp([...text('answer', 'server')]));
+    expect(messageRow(store, 'keep').hold).toEqual({ id: 7, state: 'held' });
+    expect(messageRow(store, 'change').hold).toEqual({ id: 8, state: 'held' });
+    expect(messageRow(store, 'answer').hold).toBeNull();
+    // The frames show their message's hold (the frames view marks them from it).
+    expect(messageRow(store, 'keep').frames[0]!.message!.hold?.id).toBe(7);
+
+    store.ingest(stamp([{ type: 'released', id: 7, action: 'forward' }]));
+    store.ingest(stamp([{ type: 'released', id: 8, action: 'edit' }, ...text('changed', 'client', true), ...text('injected later', 'client', true)]));
+    expect(messageRow(store, 'keep').hold).toEqual({ id: 7, state: 'forward' });
+    expect(messageRow(store, 'change').hold).toEqual({ id: 8, state: 'edit' });
+    const edit = messageRow(store, 'changed');
+    expect(edit.editOf).toBe(8);
+    expect(edit.frames.map((f) => f.editOf)).toEqual([8]);
+    expect(messageRow(store, 'injected later').editOf).toBeNull(); // an edit is one message
+    expect(messageRow(store, 'injected later').event.injected).toBe(true);
+    // A release of something unknown (let go already) changes nothing.
+    store.ingest(stamp([{ type: 'released', id: 99, action: 'drop' }]));
+  });
+
+  test('dropped, timed out, and still held when the connection ended', () => {
+    const store = new Store();
+    store.ingest(stamp([...text('gone', 'server'), { type: 'held', id: 1, from: 'server', kind: 'text', size: 4 }]));
+    store.ingest(stamp([...text('late', 'server'), { type: 'held', id: 2, from: 'server', kind: 'text', size: 4 }]));
+    store.ingest(stamp([...text('stuck', 'server'), { type: 'held', id: 3, from: 'server', kind: 'text', size: 5 }]));
+    store.ingest(stamp([...text('elsewhere', 'server'), { type: 'held', id: 4, from: 'server', kind: 'text', size: 9 }], 2));
+    store.ingest(stamp([{ type: 'released', id: 1, action: 'drop' }, { type: 'released', id: 2, action: 'timeout' }]));
+    store.ingest(stamp([{ type: 'connection-end', clean: false, closeCode: null, by: null, durationMs: 5, stats: { client: { frames: 0, messages: 0, wireBytes: 0 }, server: { frames: 3, messages: 3, wireBytes: 30 } } }]));
+    expect(['gone', 'late', 'stuck', 'elsewhere'].map((t) => messageRow(store, t).hold?.state)).toEqual(['drop', 'timeout', 'unsent', 'held']);
+  });
+});
+
 describe('RowView', () => {
   test('kept up to date incrementally, it shows what a fresh view over the same rows shows', () => {
     const store = new Store();

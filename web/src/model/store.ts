@@ -2,6 +2,9 @@
  * The page's one store of what the server sent: connection records (a row in
  * the connections table each) and the timeline rows (frames, messages and
  * notes) in arrival order, numbered by `seq`. Every view reads from here.
+ * What wsinspect did to the traffic sits on the rows too: frames and
+ * messages it injected carry `injected` in their events; a message held by
+ * --intercept carries its hold and, once let go, how (`held`, `released`).
  *
  * Memory is bounded: past MAX_ROWS rows or MAX_PAYLOAD_CHARS of message text
  * and base64, the oldest rows are let go (a tenth at a time, so the cost is
@@ -9,6 +12,14 @@
  * oldest closed connections go. Connection counters stay exact either way.
  */
 import type { EvictedEvent, FrameWire, LiveEvent, MessageWire, Side, ViolationWire, Wire, WireEvent } from './wire.js';
+
+/** A held message's fate: still held, released as `released` says, or gone with its connection unsent. */
+export type HoldState = 'held' | Wire<'released'>['action'] | 'unsent';
+
+export interface Hold {
+  id: number;
+  state: HoldState;
+}
 
 export const MAX_ROWS = 250_000;
 export const MAX_PAYLOAD_CHARS = 48 * 1024 * 1024;
@@ -21,6 +32,8 @@ export interface FrameRow {
   violations: ViolationWire[];
   /** The data message this frame belongs to, once that message completed. */
   message: MessageRow | null;
+  /** An injected frame that went in place of held message `editOf` (its edit). */
+  editOf: number | null;
 }
 
 export interface MessageRow {
@@ -30,6 +43,10 @@ export interface MessageRow {
   violations: ViolationWire[];
   /** Its data frames, in order (the ones still kept). */
   frames: FrameRow[];
+  /** Held by --intercept: its id and what became of it. */
+  hold: Hold | null;
+  /** An injected message that went in place of held message `editOf` (its edit). */
+  editOf: number | null;
 }
 
 /** Anything else worth a line in the timeline: undecodable, error, a violation not tied to a frame. */
@@ -74,6 +91,10 @@ export interface Connection {
   pending: Record<Side, FrameRow[]>;
   /** The last frame or message row: a violation right after it belongs to it. */
   last: FrameRow | MessageRow | null;
+  /** Each side's last message: a `held` event right after it is about it. */
+  lastMessage: Record<Side, MessageRow | null>;
+  /** A held message of that side released as edited: the next injected frame and message are its edit. */
+  editing: Record<Side, number | null>;
 }
 
 export interface ViolationEntry {
@@ -100,6 +121,8 @@ export class Store {
   /** What the server said it let go, from its `evicted` events. */
   serverDropped = { connections: 0, events: 0 };
   private payloadChars = 0;
+  /** Messages still held, by id (ids are unique across connections). */
+  private readonly holds = new Map<number, MessageRow>();
 
   get nextSeq(): number {
     return this.firstSeq + this.rows.length;
@@ -118,6 +141,7 @@ export class Store {
     this.evictedConnections = 0;
     this.serverDropped = { connections: 0, events: 0 };
     this.payloadChars = 0;
+    this.holds.clear();
   }
 
   ingest(events: readonly LiveEvent[]): void {
@@ -156,6 +180,8 @@ export class Store {
         closedBy: null,
         pending: { client: [], server: [] },
         last: null,
+        lastMessage: { client: null, server: null },
+        editing: { client: null, server: null },
       };
       this.connections.set(event.conn, record);
     }
@@ -188,6 +214,10 @@ export class Store {
         return this.message(c, event);
       case 'violation':
         return this.violation(c, event);
+      case 'held':
+        return this.held(c, event);
+      case 'released':
+        return this.released(c, event);
       case 'undecodable':
       case 'error':
         if (event.type === 'error') c.errors++;
@@ -199,12 +229,39 @@ export class Store {
         if (c.closeCode === null) c.closeCode = event.closeCode;
         if (c.closedBy === null) c.closedBy = event.by;
         c.pending = { client: [], server: [] };
+        // Messages still held went with their connection, never sent.
+        for (const [id, row] of this.holds) {
+          if (row.event.conn !== c.conn) continue;
+          row.hold = { id, state: 'unsent' };
+          this.holds.delete(id);
+        }
         return;
     }
   }
 
+  /** The message just read from that side is held (the core says so right after it). */
+  private held(c: Connection, event: Wire<'held'>): void {
+    const row = c.lastMessage[event.from];
+    if (!row) return; // let go already to bound memory
+    row.hold = { id: event.id, state: 'held' };
+    this.holds.set(event.id, row);
+  }
+
+  private released(c: Connection, event: Wire<'released'>): void {
+    const row = this.holds.get(event.id);
+    if (!row) return;
+    this.holds.delete(event.id);
+    row.hold = { id: event.id, state: event.action };
+    if (event.action === 'edit') c.editing[row.event.from] = event.id;
+  }
+
+  /** The edit of a held message, when this injected frame or message is it. */
+  private editOf(c: Connection, event: FrameWire | MessageWire): number | null {
+    return event.injected ? c.editing[event.from] : null;
+  }
+
   private frame(c: Connection, event: FrameWire): void {
-    const row: FrameRow = { kind: 'frame', seq: this.nextSeq, event, violations: [], message: null };
+    const row: FrameRow = { kind: 'frame', seq: this.nextSeq, event, violations: [], message: null, editOf: this.editOf(c, event) };
     const counts = c.counts[event.from];
     counts.frames++;
     counts.wireBytes += event.wireLength;
@@ -226,8 +283,10 @@ export class Store {
     // A message read from a HAR has no frames (null): nothing to group.
     const frames = event.frames === null ? [] : pending.splice(Math.max(0, pending.length - event.frames));
     pending.length = 0;
-    const row: MessageRow = { kind: 'message', seq: this.nextSeq, event, violations: [], frames };
+    const row: MessageRow = { kind: 'message', seq: this.nextSeq, event, violations: [], frames, hold: null, editOf: this.editOf(c, event) };
+    if (row.editOf !== null) c.editing[event.from] = null; // the edit is one message
     for (const frame of frames) frame.message = row;
+    c.lastMessage[event.from] = row;
     c.counts[event.from].messages++;
     this.payloadChars += (event.text?.length ?? 0) + (event.base64?.length ?? 0);
     c.last = row;
@@ -276,8 +335,10 @@ export class Store {
       for (const row of gone) if (row.kind === 'message') row.frames = [];
       const horizon = this.firstSeq;
       this.violations = this.violations.filter((v) => v.row === null || v.row.seq >= horizon);
+      for (const [id, row] of this.holds) if (row.seq < horizon) this.holds.delete(id);
       for (const c of this.connections.values()) {
         if (c.last && c.last.seq < horizon) c.last = null;
+        for (const side of ['client', 'server'] as const) if ((c.lastMessage[side]?.seq ?? horizon) < horizon) c.lastMessage[side] = null;
         for (const side of ['client', 'server'] as const) c.pending[side] = c.pending[side].filter((f) => f.seq >= horizon);
       }
     }

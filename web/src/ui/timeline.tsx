@@ -2,7 +2,8 @@
  * The frames / messages timeline of the selected connection (or all):
  * virtualized, both directions, absolute and delta time, opcode, flags,
  * length and its encoding, sizes, preview; control frames in place; the
- * frames of a fragmented message bracketed together; violations marked.
+ * frames of a fragmented message bracketed together; violations marked;
+ * what wsinspect injected or held marked too.
  * Up/Down move through rows, Enter opens the selected one.
  */
 import { useEffect, useMemo, useRef } from 'preact/hooks';
@@ -11,6 +12,7 @@ import { RowView } from '../model/view.js';
 import { formatBytes, formatClock, formatDelta } from '../format.js';
 import { follow, mode, paused, selectedConn, selectedSeq, store, version, watchBatches } from '../state.js';
 import { rowPredicate } from '../filter.js';
+import { ActMark, actClasses } from './act-mark.js';
 import { preview } from './previews.js';
 import { useVirtual } from './use-virtual.js';
 
@@ -143,7 +145,7 @@ function TimelineRow({ row, index, top, delta, showConn, onSelect, onOpen }: Row
   const from = 'from' in row.event ? row.event.from : null;
   const bad = row.violations.some((v) => v.severity === 'error');
   const warn = !bad && row.violations.length > 0;
-  const classes = ['trow', `k-${row.kind}`, from ? `from-${from}` : '', selected ? 'selected' : '', bad ? 'has-error' : warn ? 'has-warning' : '', controlClass(row)];
+  const classes = ['trow', `k-${row.kind}`, from ? `from-${from}` : '', selected ? 'selected' : '', bad ? 'has-error' : warn ? 'has-warning' : '', controlClass(row), actClasses(row)];
   return (
     <div
       class={classes.join(' ')}
@@ -164,12 +166,13 @@ function TimelineRow({ row, index, top, delta, showConn, onSelect, onOpen }: Row
       <Cells row={row} />
       <span class="c-preview" role="gridcell">
         <Group row={row} />
+        <ActMark row={row} />
         {row.violations.length > 0 && (
           <span class={`badge ${bad ? 'bad' : 'warn'}`} title={row.violations.map((v) => v.rule).join(', ')}>
             ⚠ {row.violations.map((v) => v.rule).join(', ')}
           </span>
         )}
-        {preview(row)}
+        <span class="ptext">{preview(row)}</span>
       </span>
     </div>
   );
