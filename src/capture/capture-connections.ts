@@ -4,12 +4,13 @@
  * (whatever the ports) is read from its first byte, both directions, giving
  * the proxy's events; one that opens with a TLS record is reported as
  * encrypted; anything else is not HTTP and not shown. A hole in a direction
- * is reported as `undecodable` at its offset, and nothing after it is decoded.
+ * is told to the Connection (which reports it as `undecodable` and decodes
+ * nothing of that direction after it).
  * An observer may follow the TCP streams of the connections shown (for
  * `read --pcap`), numbered as their events are.
  */
 import { Connection, type ConnectionOptions } from '../inspector/connection.js';
-import type { InspectorEvent, Side, WireEvent } from '../inspector/events.js';
+import type { InspectorEvent, WireEvent } from '../inspector/events.js';
 import { stamp } from '../inspector/events.js';
 import type { FlowEvent } from './tcp-tracker.js';
 
@@ -22,7 +23,8 @@ export type StreamObserver = (conn: number, event: FlowEvent) => void;
 
 type Flow =
   | { state: 'sniffing'; client: string; server: string; start: number; held: Buffer }
-  | { state: 'inspected'; conn: number; connection: Connection; start: number; holed: Record<Side, boolean> }
+  /** `tls`: only counted, never decoded. */
+  | { state: 'inspected'; conn: number; connection: Connection; start: number; tls: boolean }
   | { state: 'ignored' };
 
 export class CaptureConnections {
@@ -65,14 +67,13 @@ export class CaptureConnections {
   private start(id: number, flow: Extract<Flow, { state: 'sniffing' }>, ts: number, kind: 'http' | 'tls'): WireEvent[] {
     const conn = this.nextConn++;
     const connection = new Connection(this.options);
-    const inspected: Flow = { state: 'inspected', conn, connection, start: flow.start, holed: { client: false, server: false } };
+    const inspected: Flow = { state: 'inspected', conn, connection, start: flow.start, tls: kind === 'tls' };
     this.flows.set(id, inspected);
     const events: WireEvent[] = [stamp({ type: 'connection', client: flow.client, upstream: `ws://${flow.server}/` }, conn, flow.start)];
     this.observe?.(conn, { kind: 'open', flow: id, ts: flow.start, client: flow.client, server: flow.server });
     this.observe?.(conn, { kind: 'data', flow: id, ts, side: 'client', bytes: flow.held });
     if (kind === 'tls') {
       // Not followed: its Connection is only there to close it like any other.
-      inspected.holed = { client: true, server: true };
       events.push(stamp({ type: 'error', message: `TLS: encrypted, not decodable (${flow.client} → ${flow.server})` }, conn, ts));
       return events;
     }
@@ -85,11 +86,10 @@ export class CaptureConnections {
     let events: InspectorEvent[] = [];
     switch (event.kind) {
       case 'data':
-        if (!flow.holed[event.side]) events = flow.connection.push(event.side, event.bytes).events;
+        if (!flow.tls) events = flow.connection.push(event.side, event.bytes).events;
         break;
       case 'hole':
-        flow.holed[event.side] = true;
-        events = [{ type: 'undecodable', from: event.side, message: holeMessage(event.offset, event.missing) }];
+        if (!flow.tls) events = flow.connection.lost(event.side, event.offset, event.missing);
         break;
       case 'end':
         events = flow.connection.end(event.side);
@@ -100,9 +100,4 @@ export class CaptureConnections {
     }
     return events.map((e) => stamp(e, flow.conn, event.ts));
   }
-}
-
-function holeMessage(offset: number, missing: number): string {
-  const what = missing > 0 ? `${missing} bytes` : 'bytes';
-  return `the capture lost ${what} of this direction at byte ${offset}; the rest of it is not decoded`;
 }

@@ -14,6 +14,7 @@
  *   // it: send them before reusing the buffer.
  *   conn.push('server', bytes);           // likewise, forward goes to the client
  *   conn.end('client');                   // that side's stream ended (FIN or reset)
+ *   conn.lost('client', offset, missing); // a capture lost that side's bytes there (a gap)
  *   conn.finish(durationMs);              // over: abnormal-closure if due, then connection-end
  *
  * What the adapter may ask or tell between pushes:
@@ -108,6 +109,8 @@ export class Connection {
   private readonly queue: PendingRequest[] = [];
   private out: Output = { events: [], forward: [] };
   private inspectionFailed = false;
+  /** Sides whose stream has a gap (see lost): nothing more of them is read. */
+  private readonly gaps: Record<Side, boolean> = { client: false, server: false };
   private upgradeHead: HttpResponseHead | null = null;
   private refusal: RefusalBody | null = null;
   private headsRead = 0;
@@ -159,6 +162,7 @@ export class Connection {
   push(side: Side, bytes: Uint8Array): Output {
     this.out = { events: [], forward: [] };
     if (side === 'client' && this.refusedRequest) return this.out;
+    if (this.gaps[side]) return this.out;
     let data = bytes;
     while (data.length > 0) {
       const mode = this.modes[side];
@@ -177,6 +181,21 @@ export class Connection {
     if (side === 'server' && this.refusal) this.refusal.complete = true;
     this.session.end(side);
     return [];
+  }
+
+  /**
+   * `side`'s bytes from stream offset `offset` on were never seen (a capture
+   * lost a segment): `missing` of them when known, 0 when not. Bytes after a
+   * gap cannot be decoded, only guessed at, so that direction ends here: what
+   * a frame cut short already showed, then an `undecodable` event saying
+   * where; later bytes of that side are ignored.
+   */
+  lost(side: Side, offset: number, missing = 0): InspectorEvent[] {
+    if (this.gaps[side]) return [];
+    this.gaps[side] = true;
+    const what = missing > 0 ? `${missing} bytes` : 'bytes';
+    const message = `the ${side}'s stream has a gap: ${what} at byte ${offset} were never seen; the rest of it is not decoded`;
+    return [...this.session.lose(side), { type: 'undecodable', from: side, message }];
   }
 
   finish(durationMs: number): InspectorEvent[] {

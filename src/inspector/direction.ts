@@ -174,6 +174,15 @@ export class DirectionInspector implements FrameSink, FrameState {
   }
 
   /**
+   * The stream has a gap here (bytes never seen): what a frame cut short
+   * already showed is returned, as at the end, and nothing after is decoded.
+   */
+  stop(): InspectorEvent[] {
+    this.abandoned = true;
+    return this.end();
+  }
+
+  /**
    * Stops decoding this direction for a reason found outside it (bytes it
    * never saw): an `undecodable` event, then the rest is only counted.
    */

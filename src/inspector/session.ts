@@ -30,6 +30,8 @@ export class Session {
   private proxyEnded: string | null = null;
   private readonly endedSides: Side[] = [];
   private firstClose: Side | null = null;
+  /** Sides whose stream has a gap (see lose). */
+  private readonly gaps = new Set<Side>();
 
   constructor(private readonly options: SessionOptions = {}) {}
 
@@ -73,6 +75,8 @@ export class Session {
       const mib = EARLY_CLIENT_BYTES / (1024 * 1024);
       events.push(...this.inspectors.client.abandon(`sent more than ${mib} MiB before the 101, more than is held for decoding`));
     }
+    // A client whose stream had a gap before the 101: its frames up to the gap are read, none after.
+    for (const side of this.gaps) events.push(...this.inspectors[side].stop());
     return events;
   }
 
@@ -118,6 +122,12 @@ export class Session {
     return this.inspectors !== null && this.inspectors[side].lost;
   }
 
+  /** `side`'s stream has a gap (bytes never seen): what its frame cut short showed, then nothing more of it is decoded. */
+  lose(side: Side): InspectorEvent[] {
+    this.gaps.add(side);
+    return this.inspectors ? this.inspectors[side].stop() : [];
+  }
+
   /** The side's TCP stream ended (FIN or reset). */
   end(side: Side): void {
     if (!this.endedSides.includes(side)) this.endedSides.push(side);
@@ -139,7 +149,8 @@ export class Session {
     const inspectors = this.inspectors;
     const clean = Boolean(inspectors?.client.closeSent && inspectors.server.closeSent);
     if (inspectors && this.proxyEnded === null) {
-      const brokeMidFrame = !inspectors.client.atFrameBoundary || !inspectors.server.atFrameBoundary;
+      // Where a side with a gap stopped says nothing about how the connection ended.
+      const brokeMidFrame = (['client', 'server'] as const).some((side) => !this.gaps.has(side) && !inspectors[side].atFrameBoundary);
       if (!clean || brokeMidFrame) {
         const from = this.endedSides[0] ?? null;
         const why = brokeMidFrame ? 'in the middle of a frame' : 'before both close frames were seen';

@@ -82,7 +82,7 @@ describe('packet captures into the Connection', () => {
       'connection-end',
     ]);
     expect(events.find((e) => e.type === 'undecodable')).toMatchObject({
-      message: `the capture lost ${lost} bytes of this direction at byte ${lostAt}; the rest of it is not decoded`,
+      message: `the client's stream has a gap: ${lost} bytes at byte ${lostAt} were never seen; the rest of it is not decoded`,
     });
   });
 

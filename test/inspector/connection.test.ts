@@ -12,7 +12,8 @@ import type { FrameEvent, InspectorEvent, Side } from '../../src/inspector/event
 import { encodeFrame } from '../../src/inspector/frame-encoder.js';
 import { fuzzParams } from '../helpers/fuzz.js';
 
-type Row = [Side, string | Uint8Array] | [Side, 'end'];
+/** A side's bytes, the end of its stream, or a gap in it (a capture lost bytes: offset, bytes missing). */
+type Row = [Side, string | Uint8Array] | [Side, 'end'] | [Side, 'lost', number, number];
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 const MASK = Buffer.from('37fa213d', 'hex');
@@ -50,9 +51,14 @@ function run(rows: Row[], options: ConnectionOptions = {}, split: (bytes: Uint8A
   const connection = new Connection(options);
   const events: InspectorEvent[] = [];
   const forwarded: Record<Side, Buffer[]> = { client: [], server: [] };
-  for (const [side, data] of rows) {
+  for (const row of rows) {
+    const [side, data] = row;
     if (data === 'end') {
       events.push(...connection.end(side));
+      continue;
+    }
+    if (row.length === 4) {
+      events.push(...connection.lost(side, row[2], row[3]));
       continue;
     }
     for (const piece of split(typeof data === 'string' ? Buffer.from(data, 'latin1') : data)) {
@@ -66,13 +72,17 @@ function run(rows: Row[], options: ConnectionOptions = {}, split: (bytes: Uint8A
 }
 
 const sent = (rows: Row[], side: Side) =>
-  Buffer.concat(rows.flatMap(([s, data]) => (s === side && data !== 'end' ? [typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data)] : [])));
+  Buffer.concat(rows.flatMap((row) => (row[0] === side && isBytes(row) ? [typeof row[1] === 'string' ? Buffer.from(row[1], 'latin1') : Buffer.from(row[1])] : [])));
+
+function isBytes(row: Row): row is [Side, string | Uint8Array] {
+  return row.length === 2 && row[1] !== 'end';
+}
 
 const typesOf = (events: InspectorEvent[]) => events.map((e) => (e.type === 'violation' ? `violation:${e.rule}` : e.type));
 
 /** Every way of cutting a row's bytes once. */
 function everySplit(rows: Row[], options: ConnectionOptions = {}): Run[] {
-  const total = rows.reduce((n, [, data]) => n + (data === 'end' ? 0 : data.length), 0);
+  const total = rows.reduce((n, row) => n + (isBytes(row) ? row[1].length : 0), 0);
   const runs: Run[] = [];
   for (let cut = 1; cut < Math.min(total, 400); cut += 3) runs.push(run(rows, options, (b) => (cut < b.length ? [b.subarray(0, cut), b.subarray(cut)] : [b])));
   return runs;
@@ -163,6 +173,85 @@ describe('a WebSocket connection from the first byte', () => {
     expect(typesOf(events)).toEqual(['handshake-request', 'handshake-response', 'connection-end']);
     expect(forwarded.client.equals(sent(rows, 'client'))).toBe(true);
     expect(forwarded.server.equals(sent(rows, 'server'))).toBe(true);
+  });
+});
+
+describe('a gap in a direction (Connection.lost, for captures that lost bytes)', () => {
+  const hello = text('hello', 'client');
+  // A ping claiming 200 bytes: its header already breaks a rule, shown when the frame ends (or is cut).
+  const longPing = encodeFrame({ opcode: 9, payload: Buffer.alloc(200), maskKey: Buffer.from('5ac1e0f7', 'hex') }).subarray(0, 10);
+  const serverClose = encodeFrame({ opcode: 8, payload: Buffer.from([0x03, 0xe8]) });
+  const gapAt = UPGRADE.length + hello.length + longPing.length;
+  const rows: Row[] = [
+    ['client', UPGRADE],
+    ['server', SWITCHED],
+    ['client', Buffer.concat([hello, longPing])],
+    ['client', 'lost', gapAt, 196],
+    ['client', text('after the gap', 'client')],
+    ['server', text('ok', 'server')],
+    ['server', serverClose],
+    ['client', 'end'],
+    ['server', 'end'],
+  ];
+
+  test('the cut frame shows what its header broke, then undecodable at the offset; the other side goes on', () => {
+    const { events, forwarded } = run(rows);
+    expect(typesOf(events)).toEqual([
+      'handshake-request',
+      'handshake-response',
+      'frame',
+      'message',
+      'violation:control-frame-too-long',
+      'undecodable',
+      'frame',
+      'message',
+      'frame',
+      'violation:abnormal-closure',
+      'connection-end',
+    ]);
+    expect(events[5]).toEqual({
+      type: 'undecodable',
+      from: 'client',
+      message: `the client's stream has a gap: 196 bytes at byte ${gapAt} were never seen; the rest of it is not decoded`,
+    });
+    // How the client's side ended is not known: no claim that it broke mid-frame.
+    expect(events.at(-2)).toMatchObject({ rule: 'abnormal-closure', message: 'the TCP connection ended before both close frames were seen (close code 1006)' });
+    expect(events.at(-1)).toMatchObject({ type: 'connection-end', clean: false, by: 'server', stats: { client: { frames: 1, messages: 1 } } });
+    // Nothing of the client's after the gap is passed on either.
+    expect(forwarded.client.equals(Buffer.concat([Buffer.from(UPGRADE), hello, longPing]))).toBe(true);
+  });
+
+  test('the same however it is cut; a second report of the same gap adds nothing', () => {
+    const whole = run(rows);
+    for (const split of everySplit(rows)) expect(split.events).toEqual(whole.events);
+    expect(run([...rows.slice(0, 4), ['client', 'lost', gapAt + 5, 0], ...rows.slice(4)]).events).toEqual(whole.events);
+  });
+
+  test('a gap before the 101: the client frames before it are decoded when the 101 comes, none after', () => {
+    const early: Row[] = [
+      ['client', Buffer.concat([Buffer.from(UPGRADE), hello])],
+      ['client', 'lost', UPGRADE.length + hello.length, 0],
+      ['client', text('lost in the gap', 'client')],
+      ['server', SWITCHED],
+      ['server', text('ok', 'server')],
+    ];
+    const { events } = run(early);
+    expect(typesOf(events)).toEqual(['handshake-request', 'undecodable', 'handshake-response', 'frame', 'message', 'frame', 'message', 'violation:abnormal-closure', 'connection-end']);
+    expect(events[1]).toMatchObject({ from: 'client', message: `the client's stream has a gap: bytes at byte ${UPGRADE.length + hello.length} were never seen; the rest of it is not decoded` });
+    expect(events.filter((e) => e.type === 'message').map((e) => [e.from, e.text])).toEqual([
+      ['client', 'hello'],
+      ['server', 'ok'],
+    ]);
+  });
+
+  test('a gap in the server before its response head: no response is made up, the request stays unanswered', () => {
+    const { events } = run([
+      ['client', UPGRADE],
+      ['server', SWITCHED.slice(0, 20)],
+      ['server', 'lost', 20, 0],
+      ['server', SWITCHED.slice(20)],
+    ]);
+    expect(typesOf(events)).toEqual(['handshake-request', 'undecodable', 'connection-end']);
   });
 });
 
