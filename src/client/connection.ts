@@ -88,10 +88,13 @@ export class ClientConnection {
     return true;
   }
 
-  /** Starts the closing handshake (RFC 6455 7.1.2); `ended` resolves when it is over or timed out. */
-  close(code = 1000, reason = ''): void {
+  /**
+   * Starts the closing handshake (RFC 6455 7.1.2); `ended` resolves when it is
+   * over or timed out. A null code sends a close frame with no payload at all.
+   */
+  close(code: number | null = 1000, reason = ''): void {
     if (this.closeSent || this.socket.destroyed) return;
-    this.sendClose(closePayload(code, reason));
+    this.sendClose(code === null ? Buffer.alloc(0) : closePayload(code, reason));
   }
 
   /** Drops the connection at once, without a closing handshake. */

@@ -2,7 +2,7 @@
  * One recorded WebSocket connection, taken from a capture's events (whatever
  * `read` reads): where it went, the handshake headers a replay repeats, and
  * the messages of each side with their times and whether their payloads are
- * whole. Pure: events in, a Recording out.
+ * whole, and how the client closed. Pure: events in, a Recording out.
  */
 import type { Header, Side, WireEvent } from '../inspector/events.js';
 
@@ -21,6 +21,8 @@ export interface Recording {
   /** Request headers a replay sends as recorded (Origin, Cookie, Authorization, subprotocols, the extension offer). */
   headers: Header[];
   messages: Record<Side, RecordedMessage[]>;
+  /** The client's close frame as recorded (code null: it had no payload), or null when the client sent none. */
+  close: { code: number | null; reason: string } | null;
 }
 
 /** Request headers repeated as recorded; the key is fresh, Host follows the target. */
@@ -39,8 +41,10 @@ export function recordingOf(events: WireEvent[], conn?: number): Recording | nul
     url: opened?.type === 'connection' ? withPath(opened.upstream, request.path) : null,
     headers: request.headers.filter(([name]) => REPEATED.includes(name.toLowerCase())),
     messages: { client: [], server: [] },
+    close: null,
   };
   for (const event of mine) {
+    if (event.type === 'frame' && event.from === 'client' && event.close && !event.injected) recording.close ??= { code: event.close.code, reason: event.close.reason };
     if (event.type !== 'message' || event.injected) continue;
     const payload = event.kind === 'text' ? Buffer.from(event.text ?? '') : Buffer.from(event.base64 ?? '', 'base64');
     recording.messages[event.from].push({ kind: event.kind, payload, truncated: event.truncated, ts: event.ts });

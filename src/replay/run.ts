@@ -2,7 +2,7 @@
  * One replay: a new connection with the recorded handshake, the client's
  * messages sent in order (spaced as recorded, scaled by `speed`, or back to
  * back), the server's messages collected until as many as recorded came (or
- * the timeout), a clean close, and the comparison. Shared by `wsinspect
+ * the timeout), the client's recorded close, and the comparison. Shared by `wsinspect
  * replay` and the inspector's replay route (the page's Replay button).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -58,7 +58,9 @@ export async function replayRecording(recording: Recording, endpoint: Endpoint, 
   if (mode !== 'none' && expected.length === 0) enough();
   const waiting = mode === 'none' ? new Promise<void>(() => {}) : gotEnough;
   await Promise.race([waiting, sleep(mode === 'none' ? Math.min(1000, timeoutMs) : timeoutMs, undefined, { ref: false }), client.ended]);
-  client.close(1000);
+  // The client's close as recorded (its code and reason, or none at all); 1000 when the recording has none.
+  const close = recording.close ?? { code: 1000, reason: '' };
+  client.close(close.code, close.reason);
   await client.ended;
   return { answers, difference: compareMessages(expected, answers, mode), allSent };
 }

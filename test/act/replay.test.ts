@@ -33,7 +33,7 @@ function wsinspect(args: string[]): Promise<{ code: number; stdout: string; stde
 const BIG = 'x'.repeat(100 * 1024); // past the 64 KiB preview
 
 /** Records one session through `wsinspect proxy --json` (+ extra flags): the NDJSON it printed. */
-async function record(extra: string[]): Promise<string> {
+async function record(extra: string[], close: [number, string] = [1000, '']): Promise<string> {
   const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--no-ui', '--json', ...extra]);
   const url = await until(() => proxyUrl(proxy.stderr()), 'the banner');
   const ws = new WebSocket(url.replace(/\/$/, '/chat?room=1'), ['chat.v1'], { headers: { origin: 'http://app.example' } });
@@ -44,7 +44,7 @@ async function record(extra: string[]): Promise<string> {
     ws.send(message);
     await echoed;
   }
-  ws.close(1000);
+  ws.close(...close);
   await once(ws, 'close');
   proxy.child.kill('SIGTERM');
   await proxy.exited;
@@ -121,6 +121,25 @@ describe('wsinspect replay (CLI)', () => {
   }, 90_000);
 });
 
+describe('wsinspect replay closes as the recorded client did', () => {
+  test('the recorded close code and reason go out at the end of the replay', async () => {
+    const dir = tempDir();
+    const capture = join(dir, 'session.ndjson');
+    writeFileSync(capture, await record(['--full'], [4001, 'see you']));
+    const echo = await startEchoServer({ port: 0 });
+    onCleanup(() => echo.close());
+    const replayed = await wsinspect(['replay', capture, '--upstream', echo.url, '--no-timing', '--json']);
+    expect(replayed.code).toBe(0);
+    const events = replayed.stdout.trim().split('\n').map((line) => JSON.parse(line) as WireEvent);
+    const closes = events.filter((e) => e.type === 'frame' && e.opcodeName === 'close');
+    expect(closes.map((e) => e.type === 'frame' && [e.from, e.close?.code, e.close?.reason])).toEqual([
+      ['client', 4001, 'see you'],
+      ['server', 4001, 'see you'], // the echo server answers with the same code
+    ]);
+    expect(events.find((e) => e.type === 'connection-end')).toMatchObject({ clean: true, closeCode: 4001, by: 'client' });
+  }, 90_000);
+});
+
 describe('replay parts', () => {
   test('a recording repeats Origin, Cookie, Authorization, subprotocols and the extension offer; injected messages are not the client\'s', () => {
     const at = { conn: 2, ts: 0 };
@@ -154,6 +173,16 @@ describe('replay parts', () => {
     expect(recording.messages.client).toEqual([{ kind: 'text', payload: Buffer.from('mine'), truncated: false, ts: 5 }]);
     expect(recording.messages.server[0]!.payload).toEqual(Buffer.from([1, 2]));
     expect(recordingOf(events, 3)).toBeNull();
+    expect(recording.close).toBeNull(); // no close frame recorded: the replay closes with 1000
+  });
+
+  test("the client's first own close frame is the recording's close (an empty one has code null); an injected close is not the client's", () => {
+    const at = { conn: 1, ts: 0 };
+    const close = (code: number | null, reason: string, injected?: true) =>
+      ({ type: 'frame', from: 'client', opcode: 8, opcodeName: 'close', close: { code, codeName: null, reason }, ...(injected && { injected }), ...at }) as unknown as WireEvent;
+    const request = { type: 'handshake-request', method: 'GET', path: '/', httpVersion: '1.1', key: 'k', headers: [], ...at } as WireEvent;
+    expect(recordingOf([request, close(4000, 'injected', true), close(null, ''), close(1001, 'later')])!.close).toEqual({ code: null, reason: '' });
+    expect(recordingOf([request, close(3000, 'bye')])!.close).toEqual({ code: 3000, reason: 'bye' });
   });
 
   test('compare: exact, count, none; the first difference with a short diff', () => {
