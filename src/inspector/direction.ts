@@ -9,7 +9,6 @@ import type {
   CloseInfo,
   FrameEvent,
   InspectorEvent,
-  MessageEvent,
   Side,
   ViolationEvent,
 } from './events.js';
@@ -20,8 +19,10 @@ import { checkFrame, type FrameState } from './frame-rules.js';
 import { OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_TEXT, isControl, isReservedOpcode, opcodeName } from './opcodes.js';
 import { parseClosePayload } from './close-frame.js';
 import type { RuleId } from './rules.js';
-import { MaskScratch } from './unmask.js';
+import { MaskScratch, unmaskTo } from './unmask.js';
 import { Utf8Validator, incompleteTailLength } from './utf8-stream.js';
+import { DecodedMessage } from './message-event.js';
+import { isUtf8 } from 'node:buffer';
 
 export interface DirectionOptions {
   side: Side;
@@ -46,6 +47,14 @@ export const DEFAULT_MAX_INFLATE = 64 * 1024 * 1024;
 const FRAME_HEAD_BYTES = 32;
 /** Control payloads are at most 125 bytes when valid; a longer one is kept only that far. */
 const CONTROL_KEEP = 125;
+/**
+ * A single-frame message up to this size (and the preview size) is unmasked
+ * straight into its own buffer and validated in one native isUtf8 call at its
+ * end, as ws does; bigger or fragmented ones stream through the scratch and
+ * the incremental validator. The bound keeps what a header can make us
+ * allocate before its payload arrives small.
+ */
+const DIRECT_MAX = 64 * 1024;
 
 interface OpenMessage {
   kind: 'text' | 'binary';
@@ -55,6 +64,8 @@ interface OpenMessage {
   size: number;
   preview: Uint8Array[];
   previewLength: number;
+  /** A single-frame message's whole payload, unmasked straight into it (see DIRECT_MAX); else null. */
+  direct: Buffer | null;
   /** Text is validated as it streams (by the direction's one validator). */
   text: boolean;
   utf8Reported: boolean;
@@ -84,9 +95,22 @@ export class DirectionInspector implements FrameSink, FrameState {
   private readonly control = Buffer.allocUnsafe(CONTROL_KEEP);
   private controlLength = 0;
   private message: OpenMessage | null = null;
-  /** See onPayload: the preview bytes being handed over may be kept as a view. */
-  private borrowPreview = false;
-  previousMaskKey: Uint8Array | null = null;
+  /** The one OpenMessage object, reused message after message (`message` points to it while one is open). */
+  private readonly open: OpenMessage = {
+    kind: 'text',
+    compressed: false,
+    frames: 0,
+    wireBytes: 0,
+    size: 0,
+    preview: [],
+    previewLength: 0,
+    direct: null,
+    text: false,
+    utf8Reported: false,
+  };
+  /** The previous frame's masking key (a copy: the decoder reuses its header). */
+  private readonly previousKey = new Uint8Array(4);
+  private hasPreviousKey = false
   /** Decoding was given up from outside (see abandon): bytes are only counted. */
   private abandoned = false;
   /** During pushToBoundary: where to stop the decoder. */
@@ -168,6 +192,12 @@ export class DirectionInspector implements FrameSink, FrameState {
    * ping claiming 128 bytes) are still reported: they are returned here.
    */
   end(): InspectorEvent[] {
+    const message = this.message;
+    // A direct text validated only at its frame's end: what arrived is judged as the streaming validator would have.
+    if (this.header && message?.direct && message.text && !message.utf8Reported) {
+      const validator = new Utf8Validator();
+      if (!validator.push(message.direct.subarray(0, message.size))) this.reportUtf8(message);
+    }
     const shown = this.pending;
     this.pending = [];
     return shown;
@@ -207,13 +237,17 @@ export class DirectionInspector implements FrameSink, FrameState {
     if (this.role === 'control') {
       this.controlLength = this.copyUnmasked(this.control, this.controlLength, data, payloadOffset);
     } else if (this.role === 'message') {
+      const message = this.message!;
+      if (message.direct) {
+        const mask = header.maskKey;
+        if (mask) unmaskTo(message.direct, payloadOffset, data, mask, payloadOffset & 3);
+        else message.direct.set(data, payloadOffset);
+        message.size += data.length;
+        return;
+      }
       if (this.payloadHeads && this.frameHeadLength < FRAME_HEAD_BYTES) {
         this.frameHeadLength = this.copyUnmasked(this.frameHead, this.frameHeadLength, data, payloadOffset);
       }
-      const message = this.message!;
-      // A whole single-frame message in hand: its preview may be a view (of the input or the
-      // scratch), since the frame ends, and the message with it, before either is reused.
-      this.borrowPreview = header.fin && message.frames === 1 && payloadOffset === 0 && data.length === header.payloadLength;
       if (message.compressed) this.unmasked(data, payloadOffset, Use.Inflate);
       else if (message.text || this.whole) this.unmasked(data, payloadOffset, Use.Message);
       else {
@@ -222,13 +256,16 @@ export class DirectionInspector implements FrameSink, FrameState {
         const room = this.previewBytes - message.previewLength;
         if (room > 0) this.unmasked(room < data.length ? data.subarray(0, room) : data, payloadOffset, Use.Preview);
       }
-      this.borrowPreview = false;
     }
   }
 
   onFrameEnd(): void {
     const header = this.header!;
-    if (this.role === 'message' && this.message!.compressed) this.inflater!.endFrame();
+    const message = this.role === 'message' ? this.message! : null;
+    if (message?.compressed) this.inflater!.endFrame();
+    // A direct text is whole now: one native check. Only when it fails does the streaming validator
+    // say whether the bytes broke (reported after the frame) or a sequence is cut at the end (after the message).
+    if (message?.direct && message.text && !isUtf8(message.direct) && !this.utf8.push(message.direct)) this.reportUtf8(message);
     const frame = this.frameEvent(header);
     if (header.opcode === OP_CLOSE) {
       // An over-long close payload (already reported) was kept only to 125 bytes: a code point
@@ -266,9 +303,15 @@ export class DirectionInspector implements FrameSink, FrameState {
     this.pending.push(violation(rule, this.side, message));
   };
 
+  /** The masking key of this side's previous frame, for the rules ("the previous frame": an unmasked one has none). */
+  get previousMaskKey(): Uint8Array | null {
+    return this.hasPreviousKey ? this.previousKey : null;
+  }
+
   private checkHeader(h: FrameHeader): void {
     checkFrame(h, this, this.flag);
-    this.previousMaskKey = h.maskKey; // "the previous frame": an unmasked one has no key to repeat
+    this.hasPreviousKey = h.maskKey !== null;
+    if (h.maskKey) this.previousKey.set(h.maskKey);
   }
 
   // ---- messages --------------------------------------------------------
@@ -284,17 +327,18 @@ export class DirectionInspector implements FrameSink, FrameState {
     if (this.message) this.abandonMessage();
     const compressed = h.rsv1 && this.inflater !== null;
     const kind = h.opcode === OP_TEXT ? 'text' : 'binary';
-    this.message = {
-      kind,
-      compressed,
-      frames: 1,
-      wireBytes: 0,
-      size: 0,
-      preview: [],
-      previewLength: 0,
-      text: kind === 'text',
-      utf8Reported: false,
-    };
+    const message = (this.message = this.open);
+    message.kind = kind;
+    message.compressed = compressed;
+    message.frames = 1;
+    message.wireBytes = 0;
+    message.size = 0;
+    message.preview.length = 0;
+    message.previewLength = 0;
+    message.text = kind === 'text';
+    message.utf8Reported = false;
+    const direct = h.fin && !compressed && this.keepWhole === 0 && h.payloadLength <= Math.min(this.previewBytes, DIRECT_MAX);
+    message.direct = direct ? Buffer.allocUnsafe(h.payloadLength) : null;
     if (kind === 'text') this.utf8.reset();
     this.whole = this.keepWhole > 0 ? [] : null;
     this.wholeLength = 0;
@@ -322,7 +366,7 @@ export class DirectionInspector implements FrameSink, FrameState {
     const take = Math.min(this.previewBytes - message.previewLength, bytes.length);
     if (take <= 0) return;
     const kept = take < bytes.length ? bytes.subarray(0, take) : bytes;
-    message.preview.push(this.borrowPreview && !message.compressed ? kept : Buffer.from(kept));
+    message.preview.push(Buffer.from(kept)); // a copy: the event makes its text from it later
     message.previewLength += take;
   }
 
@@ -343,21 +387,13 @@ export class DirectionInspector implements FrameSink, FrameState {
     this.message = null;
     this.lastWhole = this.whole && !partial ? Buffer.concat(this.whole, this.wholeLength) : null;
     this.whole = null;
+    const direct = message.direct;
+    message.direct = null;
     if (message.text && !message.utf8Reported && !partial && !this.utf8.end()) this.reportUtf8(message);
-    const preview = asBuffer(message.preview.length === 1 ? message.preview[0]! : Buffer.concat(message.preview));
-    const truncated = partial || message.size > message.previewLength;
-    const event: MessageEvent = {
-      type: 'message',
-      from: this.side,
-      kind: message.kind,
-      frames: message.frames,
-      compressed: message.compressed,
-      wireBytes: message.wireBytes,
-      size: message.size,
-      truncated,
-    };
-    if (message.kind === 'text') event.text = previewText(preview, truncated);
-    else event.base64 = preview.toString('base64');
+    const preview = direct ?? asBuffer(message.preview.length === 1 ? message.preview[0]! : Buffer.concat(message.preview));
+    message.preview.length = 0;
+    const truncated = direct ? false : partial || message.size > message.previewLength;
+    const event = new DecodedMessage(this.side, message.kind, message.frames, message.compressed, message.wireBytes, message.size, truncated, preview);
     this.stats.messages++;
     this.out.push(event);
     this.flushPending();
@@ -366,6 +402,7 @@ export class DirectionInspector implements FrameSink, FrameState {
   /** A new message began before the open one finished (already reported): forget the open one. */
   private abandonMessage(): void {
     if (this.message!.compressed) this.inflater!.finish();
+    this.message!.direct = null;
     this.message = null;
   }
 
@@ -393,9 +430,14 @@ export class DirectionInspector implements FrameSink, FrameState {
       frame.payloadHead = this.control.toString('hex', 0, Math.min(this.controlLength, FRAME_HEAD_BYTES));
       frame.payloadHex = this.control.toString('hex', 0, this.controlLength);
     } else if (!isReservedOpcode(h.opcode)) {
-      if (this.payloadHeads) frame.payloadHead = this.frameHead.toString('hex', 0, this.frameHeadLength);
       // The message this data frame belongs to (a frame whose framing was lost opened none: its opcode says).
       const message = this.role === 'message' ? this.message : null;
+      if (this.payloadHeads) {
+        const direct = message?.direct;
+        frame.payloadHead = direct
+          ? direct.toString('hex', 0, Math.min(direct.length, FRAME_HEAD_BYTES))
+          : this.frameHead.toString('hex', 0, this.frameHeadLength);
+      }
       frame.messageKind = message ? message.kind : h.opcode === OP_TEXT ? 'text' : h.opcode === OP_BINARY ? 'binary' : null;
       frame.compressed = message ? message.compressed : h.opcode !== OP_CONTINUATION && h.rsv1 && this.inflater !== null;
     }
@@ -428,7 +470,6 @@ export class DirectionInspector implements FrameSink, FrameState {
     const mask = this.header!.maskKey;
     if (!mask) return this.use(use, data);
     const scratch = sharedScratch();
-    if (data.length > MaskScratch.SIZE) this.borrowPreview = false; // the scratch is reused piece by piece
     for (let i = 0; i < data.length; i += MaskScratch.SIZE) {
       const n = scratch.unmask(data, i, Math.min(i + MaskScratch.SIZE, data.length), mask, (payloadOffset + i) & 3);
       this.use(use, scratch.bytes.subarray(0, n));
@@ -455,8 +496,8 @@ const enum Use {
 /**
  * One unmask scratch for every inspector in the process: a 64 KiB buffer each
  * would cost 128 KiB per proxied connection. Sharing is safe because inspection
- * is synchronous and nothing keeps a view of the scratch past the push() that
- * filled it (a borrowed preview ends with its frame, inside that same push).
+ * is synchronous and nothing keeps a view of the scratch past the call it was
+ * handed to (previews are copied).
  */
 let scratch: MaskScratch | null = null;
 function sharedScratch(): MaskScratch {
@@ -472,10 +513,4 @@ function hex4(key: Uint8Array): string {
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-}
-
-/** The preview as text; when it holds only a prefix, a code point cut at its end is dropped. */
-function previewText(preview: Buffer, truncated: boolean): string {
-  const end = truncated ? preview.length - incompleteTailLength(preview) : preview.length;
-  return preview.toString('utf8', 0, end);
 }

@@ -4,6 +4,7 @@
  * (the core has no clock and no notion of which connection it is).
  */
 import { RULES, type RuleId, type Severity } from './rules.js';
+import { DecodedMessage } from './message-event.js';
 
 export type Side = 'client' | 'server';
 export type Header = [name: string, value: string];
@@ -211,6 +212,7 @@ export type InspectorEvent =
 export type WireEvent = InspectorEvent & { conn: number; ts: number };
 
 export function stamp(event: InspectorEvent, conn: number, ts: number): WireEvent {
+  if (event instanceof DecodedMessage) return event.stamped(conn, ts) as WireEvent;
   // type, conn, ts first: the NDJSON reads better that way.
   return Object.assign({ type: event.type, conn, ts }, event);
 }

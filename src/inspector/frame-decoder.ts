@@ -13,7 +13,7 @@ export interface FrameHeader {
   rsv3: boolean;
   opcode: number;
   masked: boolean;
-  /** The 4 masking-key bytes (a fresh copy), or null. */
+  /** The 4 masking-key bytes (the decoder's own copy, overwritten by the next header), or null. */
   maskKey: Uint8Array | null;
   payloadLength: number;
   headerLength: number;
@@ -24,6 +24,10 @@ export interface FrameHeader {
   offset: number;
 }
 
+/**
+ * The sink is handed one header object, reused for every frame (no
+ * allocation per frame on the hot path): it must copy what it keeps.
+ */
 export interface FrameSink {
   onHeader(header: FrameHeader): void;
   /** `data` is a view valid only during the call; `payloadOffset` is its position in the payload. */
@@ -45,7 +49,21 @@ export class FrameDecoder {
   private state = State.Header;
   private readonly head = new Uint8Array(14);
   private headFill = 0;
-  private header: FrameHeader | null = null;
+  private readonly key = new Uint8Array(4);
+  private readonly header: FrameHeader = {
+    fin: false,
+    rsv1: false,
+    rsv2: false,
+    rsv3: false,
+    opcode: 0,
+    masked: false,
+    maskKey: null,
+    payloadLength: 0,
+    headerLength: 0,
+    lengthBits: 7,
+    lengthNotMinimal: false,
+    offset: 0,
+  };
   private payloadSeen = 0;
   /** Bytes of this direction consumed so far (the stream offset of the next byte). */
   private position = 0;
@@ -80,7 +98,7 @@ export class FrameDecoder {
       if (this.state === State.Header) {
         pos = this.readHeader(chunk, pos);
       } else if (this.state === State.Payload) {
-        const header = this.header!;
+        const header = this.header;
         const take = Math.min(n - pos, header.payloadLength - this.payloadSeen);
         this.sink.onPayload(chunk.subarray(pos, pos + take), this.payloadSeen);
         this.payloadSeen += take;
@@ -145,22 +163,20 @@ export class FrameDecoder {
       payloadLength = hi * TWO_32 + lo;
       lengthBits = 64;
     }
-    const header: FrameHeader = {
-      fin: (b0 & 0x80) !== 0,
-      rsv1: (b0 & 0x40) !== 0,
-      rsv2: (b0 & 0x20) !== 0,
-      rsv3: (b0 & 0x10) !== 0,
-      opcode: b0 & 0x0f,
-      masked,
-      maskKey: masked ? copyKey(h, at + headerLength - 4) : null,
-      payloadLength,
-      headerLength,
-      lengthBits,
-      lengthNotMinimal: (lengthBits === 16 && payloadLength < 126) || (lengthBits === 64 && payloadLength < 65536),
-      offset: this.position,
-    };
+    const header = this.header;
+    header.fin = (b0 & 0x80) !== 0;
+    header.rsv1 = (b0 & 0x40) !== 0;
+    header.rsv2 = (b0 & 0x20) !== 0;
+    header.rsv3 = (b0 & 0x10) !== 0;
+    header.opcode = b0 & 0x0f;
+    header.masked = masked;
+    header.maskKey = masked ? this.copyKey(h, at + headerLength - 4) : null;
+    header.payloadLength = payloadLength;
+    header.headerLength = headerLength;
+    header.lengthBits = lengthBits;
+    header.lengthNotMinimal = (lengthBits === 16 && payloadLength < 126) || (lengthBits === 64 && payloadLength < 65536);
+    header.offset = this.position;
     this.position += headerLength;
-    this.header = header;
     this.payloadSeen = 0;
     if (msbSet) {
       this.state = State.Lost;
@@ -174,8 +190,17 @@ export class FrameDecoder {
 
   private endFrame(): void {
     this.state = State.Header;
-    this.header = null;
     this.sink.onFrameEnd();
+  }
+
+  /** The 4 masking-key bytes, copied: `bytes` may be the caller's chunk, which it may reuse. */
+  private copyKey(bytes: Uint8Array, at: number): Uint8Array {
+    const key = this.key;
+    key[0] = bytes[at]!;
+    key[1] = bytes[at + 1]!;
+    key[2] = bytes[at + 2]!;
+    key[3] = bytes[at + 3]!;
+    return key;
   }
 }
 
@@ -184,14 +209,4 @@ function headerLengthAt(bytes: Uint8Array, at: number): number {
   const b1 = bytes[at + 1]!;
   const len7 = b1 & 0x7f;
   return 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (b1 & 0x80 ? 4 : 0);
-}
-
-/** The 4 masking-key bytes, copied: `bytes` may be the caller's chunk, which it may reuse. */
-function copyKey(bytes: Uint8Array, at: number): Uint8Array {
-  const key = new Uint8Array(4);
-  key[0] = bytes[at]!;
-  key[1] = bytes[at + 1]!;
-  key[2] = bytes[at + 2]!;
-  key[3] = bytes[at + 3]!;
-  return key;
 }

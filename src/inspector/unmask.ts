@@ -35,6 +35,35 @@ export function unmaskInto(dst: Uint8Array, src: Uint8Array, mask: Uint8Array, p
   for (let i = 0; i < src.length; i++) dst[i] = src[i]! ^ mask[(phase + i) & 3]!;
 }
 
+/** The mask turned to start at a payload offset, for the native call (unmasking is synchronous: one serves all). */
+const rotated = Buffer.alloc(4);
+
+/**
+ * Writes src unmasked into dst[at..at+src.length): a frame's payload
+ * straight into the buffer that keeps it, one pass, no scratch. `phase` as
+ * for unmaskInto.
+ */
+export function unmaskTo(dst: Uint8Array, at: number, src: Uint8Array, mask: Uint8Array, phase: number): void {
+  const n = src.length;
+  const m0 = mask[phase & 3]!, m1 = mask[(phase + 1) & 3]!, m2 = mask[(phase + 2) & 3]!, m3 = mask[(phase + 3) & 3]!;
+  if (nativeMask && n >= NATIVE_FROM) {
+    rotated[0] = m0;
+    rotated[1] = m1;
+    rotated[2] = m2;
+    rotated[3] = m3;
+    nativeMask(src, rotated, dst, at, n);
+    return;
+  }
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    dst[at + i] = src[i]! ^ m0;
+    dst[at + i + 1] = src[i + 1]! ^ m1;
+    dst[at + i + 2] = src[i + 2]! ^ m2;
+    dst[at + i + 3] = src[i + 3]! ^ m3;
+  }
+  for (; i < n; i++) dst[at + i] = src[i]! ^ mask[(phase + i) & 3]!;
+}
+
 /**
  * A reusable 64 KiB buffer to unmask into, with a 32-bit view made once: the
  * hot path (many small frames) then allocates nothing per frame.
@@ -43,8 +72,6 @@ export class MaskScratch {
   static readonly SIZE = 64 * 1024;
   readonly bytes = Buffer.allocUnsafeSlow(MaskScratch.SIZE);
   private readonly words = new Uint32Array(this.bytes.buffer, this.bytes.byteOffset, MaskScratch.SIZE / 4);
-  /** The mask turned to start at the payload offset being unmasked (for the native call). */
-  private readonly rotated = Buffer.alloc(4);
 
   /** Unmasks src[start..end) (at most SIZE bytes) into bytes[0..); returns the length. */
   unmask(src: Uint8Array, start: number, end: number, mask: Uint8Array, phase: number): number {
@@ -55,15 +82,11 @@ export class MaskScratch {
       return n;
     }
     const piece = start === 0 && end === src.length ? src : src.subarray(start, end);
-    const m0 = mask[phase & 3]!, m1 = mask[(phase + 1) & 3]!, m2 = mask[(phase + 2) & 3]!, m3 = mask[(phase + 3) & 3]!;
     if (nativeMask && n >= NATIVE_FROM) {
-      this.rotated[0] = m0;
-      this.rotated[1] = m1;
-      this.rotated[2] = m2;
-      this.rotated[3] = m3;
-      nativeMask(piece, this.rotated, bytes, 0, n);
+      unmaskTo(bytes, 0, piece, mask, phase);
       return n;
     }
+    const m0 = mask[phase & 3]!, m1 = mask[(phase + 1) & 3]!, m2 = mask[(phase + 2) & 3]!, m3 = mask[(phase + 3) & 3]!;
     bytes.set(piece);
     const words = n >>> 2;
     const word = littleEndian

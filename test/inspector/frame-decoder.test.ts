@@ -16,6 +16,11 @@ function check(condition: boolean, what: string): void {
   if (!condition) throw new Error(what); // cheaper than expect() on a per-byte path
 }
 
+/** The decoder hands over one header object, reused for every frame: a sink copies what it keeps. */
+function copied(header: FrameHeader): FrameHeader {
+  return { ...header, maskKey: header.maskKey && Uint8Array.from(header.maskKey) };
+}
+
 /** A sink that records frames, checking that payload pieces arrive in order and only between header and end. */
 class Recorder implements FrameSink {
   frames: Frame[] = [];
@@ -26,7 +31,7 @@ class Recorder implements FrameSink {
 
   onHeader(header: FrameHeader): void {
     check(this.current()?.ended ?? true, 'header inside a frame');
-    this.frames.push({ header, payload: Buffer.alloc(0), ended: false });
+    this.frames.push({ header: copied(header), payload: Buffer.alloc(0), ended: false });
     this.parts = [];
     this.received = 0;
   }
@@ -51,7 +56,7 @@ class Recorder implements FrameSink {
 
   onLost(header: FrameHeader, reason: string): void {
     check(this.lost === null, 'lost twice');
-    this.lost = { header, reason };
+    this.lost = { header: copied(header), reason };
   }
 
   /** The payload received so far of an unfinished frame. */
