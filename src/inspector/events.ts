@@ -4,7 +4,6 @@
  * (the core has no clock and no notion of which connection it is).
  */
 import { RULES, type RuleId, type Severity } from './rules.js';
-import { DecodedMessage } from './message-event.js';
 
 export type Side = 'client' | 'server';
 export type Header = [name: string, value: string];
@@ -212,7 +211,8 @@ export type InspectorEvent =
 export type WireEvent = InspectorEvent & { conn: number; ts: number };
 
 export function stamp(event: InspectorEvent, conn: number, ts: number): WireEvent {
-  if (event instanceof DecodedMessage) return event.stamped(conn, ts) as WireEvent;
+  // A decoded message (message-event.ts, not imported: the web page shares this file) copies itself with its bytes.
+  if ('stamped' in event) return (event as { stamped(conn: number, ts: number): WireEvent }).stamped(conn, ts);
   // type, conn, ts first: the NDJSON reads better that way.
   return Object.assign({ type: event.type, conn, ts }, event);
 }

@@ -3,6 +3,9 @@ import { stamp, type InspectorEvent, type WireEvent } from '../../src/inspector/
 import { violation } from '../../src/inspector/events.js';
 import { createNdjsonSink } from '../../src/render/ndjson.js';
 import { fanOut, type EventSink } from '../../src/render/sink.js';
+import fc from 'fast-check';
+import { DecodedMessage } from '../../src/inspector/message-event.js';
+import { messageJson } from '../../src/render/event-json.js';
 
 const TS = 1_715_000_000_123.5;
 
@@ -90,3 +93,56 @@ test('a long base64 preview is written exactly as JSON.stringify would write it'
   await sink.close();
   expect(text).toBe(`${JSON.stringify(event)}\n`);
 });
+
+test('a decoded message is written exactly as JSON.stringify writes the object it stands for', () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        from: fc.constantFrom('client' as const, 'server' as const),
+        kind: fc.constantFrom('text' as const, 'binary' as const),
+        frames: fc.nat(5),
+        compressed: fc.boolean(),
+        wireBytes: fc.nat(),
+        truncated: fc.boolean(),
+        // Any bytes: control characters, quotes, backslashes, invalid UTF-8, a code point cut at the end.
+        bytes: fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }).map((s) => new TextEncoder().encode(s))),
+        stamp: fc.option(fc.record({ conn: fc.integer({ min: 1, max: 1e6 }), ts: fc.double({ min: 1e12, max: 2e12, noNaN: true }) })),
+        injected: fc.boolean(),
+      }),
+      (r) => {
+        const preview = Buffer.from(r.bytes);
+        let m = new DecodedMessage(r.from, r.kind, r.frames, r.compressed, r.wireBytes, preview.length + 3, r.truncated, preview);
+        if (r.injected) m.injected = true;
+        if (r.stamp) m = stamp(m, r.stamp.conn, r.stamp.ts) as unknown as DecodedMessage;
+        const text = r.truncated ? new TextDecoder().decode(preview.subarray(0, preview.length - incompleteTail(preview))) : new TextDecoder().decode(preview);
+        const plain = {
+          type: 'message',
+          ...(r.stamp ? { conn: r.stamp.conn, ts: r.stamp.ts } : {}),
+          from: r.from,
+          kind: r.kind,
+          frames: r.frames,
+          compressed: r.compressed,
+          wireBytes: r.wireBytes,
+          size: preview.length + 3,
+          truncated: r.truncated,
+          ...(r.kind === 'text' ? { text } : { base64: preview.toString('base64') }),
+          ...(r.injected ? { injected: true } : {}),
+        };
+        expect(JSON.stringify(m)).toBe(JSON.stringify(plain));
+        expect(messageJson(m)).toBe(JSON.stringify(plain));
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+/** Bytes at the end that begin a UTF-8 sequence not yet finished (written apart from the code under test). */
+function incompleteTail(bytes: Uint8Array): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const b = bytes[bytes.length - back]!;
+    if ((b & 0xc0) === 0x80) continue;
+    const need = b >= 0xf0 && b <= 0xf4 ? 4 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xc2 && b <= 0xdf ? 2 : 1;
+    return need > back ? back : 0;
+  }
+  return 0;
+}
