@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PacketCapture } from '../../src/capture/packet-capture.js';
 import { Connection } from '../../src/inspector/connection.js';
 import { encodeFrame } from '../../src/inspector/frame-encoder.js';
-import type { InspectorEvent, WireEvent } from '../../src/inspector/events.js';
+import { stamp, type InspectorEvent, type WireEvent } from '../../src/inspector/events.js';
 import { conversationPcapng, UPGRADE_REQUEST, UPGRADE_RESPONSE, type Step } from './conversation.js';
 import { captureWithHole, pcapFile, segment } from './files.js';
 
@@ -49,7 +49,7 @@ describe('packet captures into the Connection', () => {
     const { events, capture } = readCapture(conversationPcapng(KEEP_ALIVE_THEN_UPGRADE));
     expect(capture.problem).toBeNull();
     expect(events[0]).toMatchObject({ type: 'connection', conn: 1, client: '127.0.0.1:40000', upstream: 'ws://127.0.0.1:9000/' });
-    expect(strip(events.slice(1))).toEqual(strip(direct(KEEP_ALIVE_THEN_UPGRADE).map((e) => ({ ...e, conn: 1, ts: 0 }) as WireEvent)));
+    expect(strip(events.slice(1))).toEqual(strip(direct(KEEP_ALIVE_THEN_UPGRADE).map((e) => stamp(e, 1, 0))));
     expect(events.map((e) => e.type)).toContain('http');
     expect(events.at(-1)).toMatchObject({ type: 'connection-end', clean: true, closeCode: 1000, by: 'server' });
   });

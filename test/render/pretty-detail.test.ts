@@ -3,7 +3,7 @@ import { Chalk } from 'chalk';
 import { describe, expect, test } from 'vitest';
 import { computeAccept } from '../../src/accept-calc/accept.js';
 import { encodeFrame } from '../../src/inspector/frame-encoder.js';
-import type { InspectorEvent, WireEvent } from '../../src/inspector/events.js';
+import { stamp, type InspectorEvent, type WireEvent } from '../../src/inspector/events.js';
 import { createPrettySink } from '../../src/render/pretty.js';
 import type { DetailLevel } from '../../src/render/pretty-detail.js';
 import { decode, key } from '../helpers/decode.js';
@@ -28,7 +28,7 @@ function connectionEvents(): WireEvent[] {
     { type: 'connection-end', clean: false, closeCode: null, by: null, durationMs: 5, stats: { client: { frames: 4, messages: 3, wireBytes: client.length }, server: { frames: 0, messages: 0, wireBytes: 0 } } },
   ];
   let ts = 1_700_000_000_000;
-  return inspected.map((event) => ({ ...event, conn: 3, ts: ts++ }) as WireEvent);
+  return inspected.map((event) => stamp(event, 3, ts++));
 }
 
 async function render(detail: DetailLevel | undefined, width = 80): Promise<string> {

@@ -15,7 +15,7 @@ const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 /** Stamps events of one connection 1 ms apart. */
 function conn(id = 3, start = START) {
   let ts = start;
-  return (event: InspectorEvent, step = 1): WireEvent => ({ ...event, conn: id, ts: (ts += step) }) as WireEvent;
+  return (event: InspectorEvent, step = 1): WireEvent => stamp(event, id, (ts += step));
 }
 
 const REQUEST_HEADERS: Header[] = [

@@ -7,14 +7,14 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { encodeFrame } from '../../src/inspector/frame-encoder.js';
-import type { InspectorEvent, WireEvent } from '../../src/inspector/events.js';
+import { stamp, type InspectorEvent, type WireEvent } from '../../src/inspector/events.js';
 import { Store, type FrameRow } from '../../web/src/model/store.js';
 import { layoutFrame, fieldsAtByte } from '../../web/src/model/frame-layout.js';
 import { decode } from '../helpers/decode.js';
 import { fuzzParams } from '../helpers/fuzz.js';
 
 function stamped(events: InspectorEvent[]): WireEvent[] {
-  return events.map((event, i) => ({ ...event, conn: 1, ts: 1000 + i }) as WireEvent);
+  return events.map((event, i) => stamp(event, 1, 1000 + i));
 }
 
 function framesOf(bytes: Uint8Array, side: 'client' | 'server'): FrameRow[] {
