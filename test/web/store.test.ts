@@ -4,7 +4,7 @@
  * connection states and counters, and memory bounded however much arrives.
  */
 import { describe, expect, test } from 'vitest';
-import type { InspectorEvent, WireEvent } from '../../src/inspector/events.js';
+import { stamp as stampEvent, type InspectorEvent, type WireEvent } from '../../src/inspector/events.js';
 import { encodeFrame } from '../../src/inspector/frame-encoder.js';
 import { MAX_PAYLOAD_CHARS, MAX_ROWS, Store, type FrameRow, type MessageRow } from '../../web/src/model/store.js';
 import { RowView } from '../../web/src/model/view.js';
@@ -12,7 +12,7 @@ import { decode } from '../helpers/decode.js';
 
 let clock = 0;
 function stamp(events: InspectorEvent[], conn = 1): WireEvent[] {
-  return events.map((event) => ({ ...event, conn, ts: ++clock }) as WireEvent);
+  return events.map((event) => stampEvent(event, conn, ++clock));
 }
 
 const MASK = Uint8Array.from([1, 2, 3, 4]);
