@@ -14,6 +14,7 @@ import { PcapngRecorder } from '../../src/capture/pcapng-recorder.js';
 import { PacketCapture } from '../../src/capture/packet-capture.js';
 import type { WireEvent } from '../../src/inspector/events.js';
 import { onCleanup, once, startTestProxy } from '../helpers/net.js';
+import { comparable } from './comparable.js';
 import { expectTsharkAgrees, TSHARK } from './tshark.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -71,19 +72,6 @@ function readBack(file: string): WireEvent[] {
   const events = [...capture.push(readFileSync(file)), ...capture.end()];
   expect(capture.problem).toBeNull();
   return events;
-}
-
-/**
- * The live events and the events read from the pcapng, comparable: `conn`,
- * `ts` and `durationMs` set aside, and the Host header the proxy rewrote (the
- * pcapng holds the upstream's bytes, so it shows the rewritten Host).
- */
-function comparable(events: WireEvent[]): unknown[] {
-  return events.map(({ conn: _conn, ts: _ts, ...event }) => {
-    if (event.type === 'connection-end') return { ...event, durationMs: 0 };
-    if (event.type === 'handshake-request') return { ...event, headers: event.headers.filter(([name]) => name.toLowerCase() !== 'host') };
-    return event;
-  });
 }
 
 describe('proxy --pcap, read back', () => {
