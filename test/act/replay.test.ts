@@ -121,6 +121,38 @@ describe('wsinspect replay (CLI)', () => {
   }, 90_000);
 });
 
+describe('wsinspect replay from a pcapng written by proxy --pcap', () => {
+  test('the capture replays against the echo server (exit 0) and differs against a prefixing one (exit 1, first difference)', async () => {
+    const dir = tempDir();
+    const capture = join(dir, 'session.pcapng');
+    await record(['--pcap', capture], [4002, 'from the pcap']);
+    const echo = await startEchoServer({ port: 0 });
+    onCleanup(() => echo.close());
+
+    const same = await wsinspect(['replay', capture, '--upstream', echo.url, '--no-timing', '--json']);
+    expect(same.stderr).toBe('replay: 3 server messages match the recording (exact)\n');
+    expect(same.code).toBe(0);
+    const events = same.stdout.trim().split('\n').map((line) => JSON.parse(line) as WireEvent);
+    // Decoded from the packets: the recorded path and subprotocol, the whole 100 KiB message, the recorded close.
+    expect(events.find((e) => e.type === 'handshake-request')).toMatchObject({ path: '/chat?room=1' });
+    expect(events.find((e) => e.type === 'handshake-response')).toMatchObject({ subprotocol: 'chat.v1' });
+    const sent = events.filter((e) => e.type === 'message' && e.from === 'client');
+    expect(sent.map((e) => e.type === 'message' && e.size)).toEqual([5, 3, BIG.length]);
+    expect(events.find((e) => e.type === 'frame' && e.from === 'client' && e.opcodeName === 'close')).toMatchObject({ close: { code: 4002, reason: 'from the pcap' } });
+
+    const prefixing = await startEchoServer({ port: 0, prefix: 'Received: ' });
+    onCleanup(() => prefixing.close());
+    const differs = await wsinspect(['replay', capture, '--upstream', prefixing.url, '--no-timing']);
+    expect(differs.code).toBe(1);
+    expect(differs.stderr).toBe(
+      'wsinspect: replay differs at server message 1 of 3 recorded\n' +
+        '  expected: text "hello"\n' +
+        '  actual:   text "Received: hello"\n' +
+        '  first difference at byte 0: - "hello"  + "Received: hello"\n',
+    );
+  }, 90_000);
+});
+
 describe('wsinspect replay closes as the recorded client did', () => {
   test('the recorded close code and reason go out at the end of the replay', async () => {
     const dir = tempDir();
