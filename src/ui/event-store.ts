@@ -1,10 +1,10 @@
 /**
  * The inspector's history: every event of the process in arrival order, each
  * with a sequence number (the live feed's cursor), and a summary per
- * connection. Events are kept as their JSON text (what every reader sends on:
- * the live feed, NDJSON, exports), serialized once and shared with the
- * NDJSON output, so the size kept is exactly the text's length; runs of them
- * are joined into segments (segment.ts says why).
+ * connection. Events are kept as their JSON (what every reader sends on: the
+ * live feed, NDJSON, exports) in UTF-8, the text serialized once and shared
+ * with the NDJSON output, so the size kept is exactly the bytes held; runs of
+ * them share a buffer (segment.ts says why).
  *
  * Bounded by `--keep`: past it, the oldest closed connections are dropped
  * (down to 75% of the budget, so evictions are rare; segments that lose no
@@ -13,13 +13,13 @@
  * connections alone exceed the budget, their oldest frames, messages and
  * violations go too (their connection and handshake events stay).
  *
- * add() is on the relay's path: a few field writes, array pushes, and the
- * event's JSON (free when --json already made it).
+ * add() is on the relay's path: a few field writes, array pushes, one copy of
+ * the event's JSON into a buffer (the JSON is free when --json already made it).
  */
 import type { WireEvent } from '../inspector/events.js';
 import { eventJson } from '../render/event-json.js';
 import type { EvictedEvent } from './live-events.js';
-import { Kind, Segment } from './segment.js';
+import { Kind, SEGMENT_BYTES, Segment } from './segment.js';
 import { newSummary, updateSummary, type ConnectionSummary } from './summary.js';
 
 export const DEFAULT_KEEP_BYTES = 256 * 1024 * 1024;
@@ -65,11 +65,10 @@ export class EventStore {
       this.records.set(event.conn, record);
     }
     updateSummary(record.summary, event);
-    const json = eventJson(event);
-    record.bytes += json.length;
-    this.bytes += json.length;
     const traffic = event.type === 'frame' || event.type === 'message' || event.type === 'violation';
-    this.append(json, event.conn, traffic ? Kind.Traffic : Kind.Context);
+    const bytes = this.append(eventJson(event), event.conn, traffic ? Kind.Traffic : Kind.Context);
+    record.bytes += bytes;
+    this.bytes += bytes;
     if (this.bytes > this.evictAbove) this.evict();
   }
 
@@ -79,26 +78,28 @@ export class EventStore {
   }
 
   /**
-   * The kept events from sequence number `from` on, as JSON texts joined by
-   * commas, stopping once about `maxChars` are taken (at least one event);
-   * and the sequence number to continue from.
+   * The kept events from sequence number `from` on, as slices of UTF-8 JSON
+   * (events joined by commas; join the slices with commas too), taking events
+   * while fewer than `maxBytes` are taken (so at least one); with their count
+   * and the sequence number to continue from. One slice per segment, no copy:
+   * nothing here runs per event.
    */
-  readSince(from: number, maxChars: number): { json: string; count: number; next: number } {
-    const pieces: string[] = [];
-    let chars = 0;
+  readSince(from: number, maxBytes: number): { slices: Buffer[]; count: number; next: number } {
+    const slices: Buffer[] = [];
+    let bytes = 0;
     let count = 0;
-    for (let s = this.segmentAt(from); s < this.segments.length; s++) {
+    for (let s = this.segmentAt(from); s < this.segments.length && bytes < maxBytes; s++) {
       const segment = this.segments[s]!;
-      const i = lowerBound(segment.seqs, from);
-      let j = i;
-      while (j < segment.length && (chars < maxChars || count === 0)) {
-        chars += segment.size(j++);
-        count++;
-      }
-      if (j > i) pieces.push(segment.range(i, j));
-      if (j < segment.length) return { json: pieces.join(','), count, next: segment.seqs[j]! };
+      const i = segment.indexOf(from);
+      if (i === segment.length) continue;
+      let j = segment.length;
+      if (segment.rangeSize(i, j) >= maxBytes - bytes) j = firstReaching(segment, i, maxBytes - bytes);
+      slices.push(segment.range(i, j));
+      bytes += segment.rangeSize(i, j);
+      count += j - i;
+      from = segment.seq(j - 1) + 1;
     }
-    return { json: pieces.join(','), count, next: this.nextSeq };
+    return { slices, count, next: count > 0 ? from : this.nextSeq };
   }
 
   /** JSON texts of the kept events of one connection, or of all (without the store's own `evicted` events). */
@@ -106,7 +107,7 @@ export class EventStore {
     const texts: string[] = [];
     for (const segment of this.segments) {
       for (let i = 0; i < segment.length; i++) {
-        if (segment.kinds[i] !== Kind.Evicted && (conn === undefined || segment.conns[i] === conn)) texts.push(segment.json(i));
+        if (segment.kind(i) !== Kind.Evicted && (conn === undefined || segment.conn(i) === conn)) texts.push(segment.json(i));
       }
     }
     return texts;
@@ -131,15 +132,16 @@ export class EventStore {
     };
   }
 
-  private append(json: string, conn: number, kind: Kind, seq = this.nextSeq++): void {
+  /** Stores an event's JSON; returns its size in bytes. */
+  private append(json: string, conn: number, kind: Kind, seq = this.nextSeq++): number {
     let open = this.segments[this.segments.length - 1]!;
-    if (open.full || open.sealed) {
-      open.seal();
-      open = new Segment();
+    if (!open.fits(json)) {
+      open.trim();
+      open = new Segment(Math.max(SEGMENT_BYTES, Buffer.byteLength(json) + 1));
       this.segments.push(open);
     }
-    open.push(json, seq, conn, kind);
     this.events++;
+    return open.push(json, seq, conn, kind);
   }
 
   /** Index of the segment holding sequence number `seq` (or the first after it). */
@@ -149,7 +151,7 @@ export class EventStore {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const segment = this.segments[mid]!;
-      if (segment.length > 0 && segment.seqs[segment.length - 1]! < seq) lo = mid + 1;
+      if (segment.length > 0 && segment.seq(segment.length - 1) < seq) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -170,9 +172,9 @@ export class EventStore {
     let noticesToDrop = Math.max(0, this.notices - (KEPT_NOTICES - 1));
     this.notices -= noticesToDrop;
     const keep = (segment: Segment, i: number): boolean => {
-      const kind = segment.kinds[i]!;
+      const kind = segment.kind(i);
       if (kind === Kind.Evicted) return noticesToDrop-- <= 0;
-      const conn = segment.conns[i]!;
+      const conn = segment.conn(i);
       if (gone.has(conn)) return false;
       if (trimLeft > 0 && kind === Kind.Traffic) {
         const size = segment.size(i);
@@ -208,13 +210,13 @@ export class EventStore {
   }
 }
 
-/** First index whose value is >= `value` in an ascending array. */
-function lowerBound(values: number[], value: number): number {
-  let lo = 0;
-  let hi = values.length;
+/** The smallest j > i such that events i..j-1 of `segment` take at least `bytes` (it must exist). */
+function firstReaching(segment: Segment, i: number, bytes: number): number {
+  let lo = i + 1;
+  let hi = segment.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (values[mid]! < value) lo = mid + 1;
+    if (segment.rangeSize(i, mid) < bytes) lo = mid + 1;
     else hi = mid;
   }
   return lo;

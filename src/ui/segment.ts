@@ -1,12 +1,17 @@
 /**
- * A run of consecutive stored events, as JSON text. While open, the texts
- * are kept one by one; once full it is sealed: joined into one string with
- * commas, plus each event's start offset. Why: V8 pays per retained object
- * (every young-generation collection copies the survivors), and holding each
- * event's string alone doubled the proxy's cost per event under a flood;
- * sealed runs are one string per SEGMENT_EVENTS events. A bonus: consecutive
- * events of a sealed run are one slice of its text, which is what the live
- * feed sends.
+ * A run of consecutive stored events, as UTF-8 JSON bytes in one buffer,
+ * each followed by a comma, plus each event's start offset. Why bytes and
+ * not strings: the store is on the relay's path, and under a flood of small
+ * messages what it costs per event decides the proxy's throughput with the
+ * inspector open. Writing a JSON text into a buffer is one copy; keeping the
+ * strings instead made V8 copy them at every young-generation collection and
+ * again to join them, and the live feed then encoded them to UTF-8 for the
+ * socket. Bytes are also what every reader sends on: consecutive events are
+ * one slice of the buffer (the live feed sends slices, never re-encoding),
+ * and the size kept (`--keep`) is exactly the bytes held.
+ *
+ * A segment is append-only: a slice handed to a socket stays valid however
+ * the store changes later (eviction builds new segments, it never rewrites).
  */
 
 /** What eviction needs to know of an event without parsing it. */
@@ -19,71 +24,143 @@ export enum Kind {
   Evicted,
 }
 
-export const SEGMENT_EVENTS = 512;
-const SEGMENT_CHARS = 256 * 1024;
+/** A new segment's capacity (larger only for an event that needs more). */
+export const SEGMENT_BYTES = 256 * 1024;
+/** Event slots a new segment starts with (doubled as needed). */
+const FIRST_SLOTS = 1024;
+const COMMA = 0x2c;
 
+/**
+ * Per event: where its JSON starts, its sequence number, connection and kind,
+ * in typed arrays (outside V8's heap: the garbage collector never scans or
+ * copies them, where arrays of numbers cost it ~50 bytes per event).
+ */
 export class Segment {
-  private parts: string[] | null = [];
-  private text = '';
-  private starts: number[] = [];
-  private chars = 0;
-  readonly seqs: number[] = [];
-  readonly conns: number[] = [];
-  readonly kinds: Kind[] = [];
+  private buffer: Buffer;
+  private used = 0;
+  private count = 0;
+  private starts: Uint32Array;
+  private seqs: Float64Array;
+  private conns: Float64Array;
+  private kinds: Uint8Array;
+
+  constructor(capacity = SEGMENT_BYTES, slots = FIRST_SLOTS) {
+    this.buffer = Buffer.allocUnsafeSlow(capacity);
+    this.starts = new Uint32Array(slots);
+    this.seqs = new Float64Array(slots);
+    this.conns = new Float64Array(slots);
+    this.kinds = new Uint8Array(slots);
+  }
 
   get length(): number {
-    return this.seqs.length;
+    return this.count;
   }
 
-  get sealed(): boolean {
-    return this.parts === null;
+  seq(i: number): number {
+    return this.seqs[i]!;
   }
 
-  get full(): boolean {
-    return this.seqs.length >= SEGMENT_EVENTS || this.chars >= SEGMENT_CHARS;
+  conn(i: number): number {
+    return this.conns[i]!;
   }
 
-  push(json: string, seq: number, conn: number, kind: Kind): void {
-    this.parts!.push(json);
-    this.chars += json.length;
-    this.seqs.push(seq);
-    this.conns.push(conn);
-    this.kinds.push(kind);
+  kind(i: number): Kind {
+    return this.kinds[i]!;
   }
 
-  /** A new sealed segment of events `indices` (ascending) of this one. */
-  subset(indices: number[]): Segment {
-    const segment = new Segment();
-    for (const i of indices) segment.push(this.json(i), this.seqs[i]!, this.conns[i]!, this.kinds[i]!);
-    segment.seal();
-    return segment;
-  }
-
-  seal(): void {
-    if (!this.parts) return;
-    let at = 0;
-    for (const part of this.parts) {
-      this.starts.push(at);
-      at += part.length + 1;
+  /** Index of the first event whose sequence number is >= `seq` (length when none). */
+  indexOf(seq: number): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.seqs[mid]! < seq) lo = mid + 1;
+      else hi = mid;
     }
-    this.text = this.parts.join(',');
-    this.parts = null;
+    return lo;
+  }
+
+  /** Whether `json` (and its comma) fits in what is left. */
+  fits(json: string): boolean {
+    const free = this.buffer.length - this.used - 1;
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8: the exact length is needed only near the end.
+    return json.length * 3 <= free || Buffer.byteLength(json) <= free;
+  }
+
+  /** Appends an event (it must fit); returns the bytes of its JSON. */
+  push(json: string, seq: number, conn: number, kind: Kind): number {
+    const start = this.used;
+    const size = this.buffer.write(json, start);
+    this.buffer[start + size] = COMMA;
+    this.used = start + size + 1;
+    this.record(start, seq, conn, kind);
+    return size;
+  }
+
+  /** Gives back unused space once the segment takes no more events: slots always, bytes when a quarter or more is unused. */
+  trim(): void {
+    this.resize(this.count);
+    if (this.buffer.length - this.used >= this.buffer.length / 4) this.buffer = Buffer.from(this.buffer.subarray(0, this.used));
+  }
+
+  /** A new, exactly sized segment of events `indices` (ascending) of this one. */
+  subset(indices: number[]): Segment {
+    let bytes = 0;
+    for (const i of indices) bytes += this.size(i) + 1;
+    const segment = new Segment(bytes, indices.length);
+    for (const i of indices) {
+      const start = segment.used;
+      this.buffer.copy(segment.buffer, start, this.starts[i]!, this.end(i) + 1);
+      segment.used = start + this.size(i) + 1;
+      segment.record(start, this.seqs[i]!, this.conns[i]!, this.kinds[i]!);
+    }
+    return segment;
   }
 
   /** The JSON text of event i. */
   json(i: number): string {
-    return this.parts ? this.parts[i]! : this.range(i, i + 1);
+    return this.buffer.toString('utf8', this.starts[i], this.end(i));
   }
 
-  /** Length of event i's JSON text. */
+  /** Bytes of event i's JSON. */
   size(i: number): number {
-    if (this.parts) return this.parts[i]!.length;
-    return (i + 1 < this.length ? this.starts[i + 1]! - 1 : this.text.length) - this.starts[i]!;
+    return this.end(i) - this.starts[i]!;
   }
 
-  /** Events i..j-1 as JSON texts joined by commas (one slice once sealed). */
-  range(i: number, j: number): string {
-    if (this.parts) return this.parts.slice(i, j).join(',');
-    return this.text.slice(this.starts[i], j < this.length ? this.starts[j]! - 1 : this.text.length);
+  /** Bytes of events i..j-1, with the commas between them. */
+  rangeSize(i: number, j: number): number {
+    return this.end(j - 1) - this.starts[i]!;
   }
+
+  /** Events i..j-1 as JSON joined by commas: a view of the buffer, no copy. */
+  range(i: number, j: number): Buffer {
+    return this.buffer.subarray(this.starts[i], this.end(j - 1));
+  }
+
+  /** Where event i's JSON ends (at its comma). */
+  private end(i: number): number {
+    return (i + 1 < this.count ? this.starts[i + 1]! : this.used) - 1;
+  }
+
+  private record(start: number, seq: number, conn: number, kind: Kind): void {
+    const i = this.count++;
+    if (i === this.seqs.length) this.resize(Math.max(2 * i, FIRST_SLOTS));
+    this.starts[i] = start;
+    this.seqs[i] = seq;
+    this.conns[i] = conn;
+    this.kinds[i] = kind;
+  }
+
+  private resize(slots: number): void {
+    if (slots === this.seqs.length) return;
+    this.starts = copied(this.starts.subarray(0, this.count), new Uint32Array(slots));
+    this.seqs = copied(this.seqs.subarray(0, this.count), new Float64Array(slots));
+    this.conns = copied(this.conns.subarray(0, this.count), new Float64Array(slots));
+    this.kinds = copied(this.kinds.subarray(0, this.count), new Uint8Array(slots));
+  }
+}
+
+function copied<T extends Uint32Array | Float64Array | Uint8Array>(from: ArrayLike<number>, to: T): T {
+  to.set(from);
+  return to;
 }

@@ -1,6 +1,7 @@
 /** The bounded store: summaries per connection, cursor reads, eviction of the oldest closed connections past --keep. */
 import { describe, expect, test } from 'vitest';
 import { EventStore } from '../../src/ui/event-store.js';
+import { SEGMENT_BYTES } from '../../src/ui/segment.js';
 import type { EvictedEvent, LiveEvent } from '../../src/ui/live-events.js';
 import { connection, end, frame, handshake, http, text, violation } from '../filter/events.js';
 
@@ -8,11 +9,11 @@ function conversation(conn: number, body = 'hello') {
   return [connection(conn), handshake(conn), frame(conn, 'client', 1, body.length), text(conn, 'client', body), end(conn)];
 }
 
-const size = (events: object[]) => events.reduce((sum, e) => sum + JSON.stringify(e).length, 0);
+const size = (events: object[]) => events.reduce((sum, e) => sum + Buffer.byteLength(JSON.stringify(e)), 0);
 
-function readAll(store: EventStore, from = 0, maxChars = Infinity): { events: LiveEvent[]; next: number } {
-  const { json, count, next } = store.readSince(from, maxChars);
-  const events = JSON.parse(`[${json}]`) as LiveEvent[];
+function readAll(store: EventStore, from = 0, maxBytes = Infinity): { events: LiveEvent[]; next: number } {
+  const { slices, count, next } = store.readSince(from, maxBytes);
+  const events = JSON.parse(`[${slices.join(',')}]`) as LiveEvent[];
   expect(events).toHaveLength(count);
   return { events, next };
 }
@@ -39,13 +40,15 @@ describe('EventStore', () => {
     expect(store.summaries()[1]).toMatchObject({ conn: 2, state: 'http', path: '/' });
   });
 
-  test('the size kept is the JSON text of the events', () => {
+  test('the size kept is the JSON of the events, in UTF-8 bytes', () => {
     const store = new EventStore();
-    for (const event of conversation(1)) store.add(event);
-    expect(store.stats()).toMatchObject({ keptBytes: size(conversation(1)), events: 5, connections: 1 });
+    const events = conversation(1, 'héllo ✓ 🙂');
+    for (const event of events) store.add(event);
+    expect(store.stats()).toMatchObject({ keptBytes: size(events), events: 5, connections: 1 });
+    expect(eventsOf(store)).toEqual(events);
   });
 
-  test('readSince reads from a cursor, up to about maxChars (at least one event)', () => {
+  test('readSince reads from a cursor, up to about maxBytes (at least one event)', () => {
     const store = new EventStore();
     const events = [...conversation(1), ...conversation(2)];
     for (const event of events) store.add(event);
@@ -59,13 +62,16 @@ describe('EventStore', () => {
     expect(eventsOf(store, 2)).toEqual(events.slice(5));
   });
 
-  test('thousands of events across sealed segments read back exactly, from any cursor', () => {
+  test('thousands of events across segments (and one larger than a segment) read back exactly, from any cursor', () => {
     const store = new EventStore();
+    const body = (conn: number) => `message ${conn} é `.repeat((conn % 7) * 40);
     const events = [];
-    for (let conn = 1; conn <= 400; conn++) events.push(...conversation(conn, `message ${conn} `.repeat(conn % 7)));
+    for (let conn = 1; conn <= 400; conn++) events.push(...conversation(conn, body(conn)));
+    events.push(...conversation(401, 'x'.repeat(SEGMENT_BYTES * 2)));
     for (const event of events) store.add(event);
+    expect(size(events)).toBeGreaterThan(5 * SEGMENT_BYTES);
     expect(readAll(store).events).toEqual(events);
-    for (const from of [0, 1, 511, 512, 513, 1024, 1999]) {
+    for (const from of [0, 1, 511, 512, 513, 1024, 1999, 2002]) {
       let cursor = from;
       const got: LiveEvent[] = [];
       while (cursor < store.head) {
@@ -75,7 +81,7 @@ describe('EventStore', () => {
       }
       expect(got).toEqual(events.slice(from));
     }
-    expect(eventsOf(store, 300)).toEqual(conversation(300, `message 300 `.repeat(300 % 7)));
+    expect(eventsOf(store, 300)).toEqual(conversation(300, body(300)));
   });
 
   test('past --keep, the oldest closed connections go; open ones stay; an evicted event says so', () => {
