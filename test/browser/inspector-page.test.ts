@@ -187,13 +187,24 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await filter.fill('client size>4 !"gamma"');
     await expect.poll(() => rows.count()).toBe(2); // alpha, and the ping
 
+    // An invalid expression: the box says why and where, and the timeline keeps the last valid filter (saying so).
     await filter.fill('client size>');
     const error = page.locator('#filter-error');
     await expect.poll(() => error.innerText()).toMatch(/position 13: size needs a whole number/);
+    expect(await error.innerText()).toContain('still showing client size>4 !"gamma"');
     expect(await filter.getAttribute('aria-invalid')).toBe('true');
+    expect(await rows.count()).toBe(2);
     await page.screenshot({ path: join(SHOTS, 'filter-error.png') });
+    await filter.fill('server');
+    await expect.poll(() => rows.count()).toBe(4);
+    expect(await error.innerText()).toBe('');
+    expect(await filter.getAttribute('aria-invalid')).toBe('false');
     await filter.fill('');
     await expect.poll(() => rows.count()).toBe(8);
+    await filter.fill('/unclosed');
+    await expect.poll(() => error.innerText()).toMatch(/position 1: .*still showing everything/);
+    expect(await rows.count()).toBe(8);
+    await filter.fill('');
 
     // Messages view: the three echoed pairs plus the control frames in place.
     await page.getByRole('radio', { name: 'messages' }).click();

@@ -1,9 +1,10 @@
 /**
  * The bar above everything: the filter box (the shared filter language; an
- * invalid expression says why and where), frames/messages, pause/resume,
- * clear, downloads (the server's export routes), and the link's state.
+ * invalid expression says why and where, and which filter still applies),
+ * frames/messages, pause/resume, clear, downloads (the server's export
+ * routes), and the link's state.
  */
-import { parsedFilter } from '../filter.js';
+import { appliedFilter, parsedFilter } from '../filter.js';
 import { clearAll, filterText, link, mode, paused, selectedConn, setPaused, store, version, waiting } from '../state.js';
 import { plural } from '../format.js';
 
@@ -37,6 +38,15 @@ export function Toolbar({ filterRef }: { filterRef: { current: HTMLInputElement 
             <>
               <Where source={filterText.value} position={error.position} />
               <span class="filter-reason">{error.message}</span>
+              <span class="filter-kept">
+                {appliedFilter.value.source ? (
+                  <>
+                    — still showing <code>{appliedFilter.value.source}</code>
+                  </>
+                ) : (
+                  '— still showing everything'
+                )}
+              </span>
             </>
           )}
         </div>
