@@ -379,7 +379,11 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     page.setDefaultTimeout(8000);
     await page.goto(fixture.url);
     const ws = await openClient(fixture.proxyUrl, { perMessageDeflate: true }, false);
-    const json = JSON.stringify({ user: { id: 7, name: 'Ada', roles: ['admin', 'dev'] }, items: Array.from({ length: 8 }, (_, i) => ({ i, ok: i % 2 === 0 })) });
+    const value = {
+      user: { id: 7, name: 'Ada', roles: ['admin', 'dev'], note: 'said "hi" \\o/', tags: {} },
+      items: Array.from({ length: 8 }, (_, i) => ({ i, ok: i % 2 === 0, none: null })),
+    };
+    const json = JSON.stringify(value);
     const echoed = nextMessage(ws);
     ws.send(json.slice(0, 60), { fin: false, compress: true });
     ws.ping('mid-message');
@@ -400,13 +404,16 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await rows.filter({ hasText: /←/ }).filter({ hasText: 'text' }).first().click();
     const detail = page.locator('.frame-detail');
     expect((await detail.locator('.seg[data-field="rsv1"] .seg-bits').innerText()).trim()).toBe('1');
-    expect(await detail.innerText()).toMatch(/Compressed with permessage-deflate[\s\S]*inflate to 2\d\d B/);
-    // The JSON, pretty-printed and foldable.
+    expect(await detail.innerText()).toMatch(new RegExp(`Compressed with permessage-deflate[\\s\\S]*inflate to ${json.length} B`));
+    // The JSON, pretty-printed and foldable, and reading as JSON: what the tree shows parses back to the message.
     const tree = detail.locator('.payload.json');
     expect(await tree.locator('details').count()).toBeGreaterThan(8);
-    expect(await tree.innerText()).toContain('"name": "Ada"');
+    expect(await tree.innerText()).toContain('"name": "Ada",');
+    expect(await tree.innerText()).toContain('"note": "said \\"hi\\" \\\\o/",');
+    expect(JSON.parse(await tree.innerText())).toEqual(value);
     await tree.locator('details > summary').nth(1).click(); // fold "user"
     expect(await tree.innerText()).not.toContain('"name": "Ada"');
+    expect(await tree.innerText()).toMatch(/"user": \{…\},\s*5 keys\s*"items": \[/);
     await page.screenshot({ path: join(SHOTS, 'deflate-json.png') });
 
     await page.getByRole('radio', { name: 'messages' }).click();

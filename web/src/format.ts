@@ -8,6 +8,17 @@ import { escapeForTerminal } from '../../src/render/escape.js';
 
 export const visible = escapeForTerminal;
 
+/** What JSON.stringify leaves raw that `visible` would escape: DEL, C1, format and bidi controls, line separators. */
+const RAW_IN_JSON = /[\u007f-\u009f\p{Cf}\u2028\u2029]/gu;
+
+/**
+ * A string as JSON writes it, quoted and escaped; what JSON leaves raw but a
+ * peer could disguise text with is written as \uXXXX too (still valid JSON).
+ */
+export function jsonString(text: string): string {
+  return JSON.stringify(text).replace(RAW_IN_JSON, (ch) => Array.from({ length: ch.length }, (_, k) => `\\u${ch.charCodeAt(k).toString(16).padStart(4, '0')}`).join(''));
+}
+
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KiB`;

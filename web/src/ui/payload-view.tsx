@@ -4,7 +4,7 @@
  * arrays, binary as a hex dump. Always text nodes, never HTML.
  */
 import { toHex } from '../model/bytes.js';
-import { visible } from '../format.js';
+import { jsonString, visible } from '../format.js';
 
 /** JSON larger than this is shown as text: folding it would cost more than it helps. */
 const JSON_LIMIT = 1 << 20;
@@ -14,7 +14,7 @@ export function TextPayload({ text, truncated }: { text: string; truncated: bool
   if (json !== undefined && typeof json === 'object' && json !== null) {
     return (
       <div class="payload json" aria-label="JSON payload">
-        <JsonNode value={json} name={null} />
+        <JsonNode value={json} name={null} last />
       </div>
     );
   }
@@ -51,25 +51,35 @@ function parseJson(text: string): unknown {
   }
 }
 
-function JsonNode({ value, name }: { value: unknown; name: string | null }) {
-  const label = name === null ? null : <span class="json-key">"{visible(name)}": </span>;
+/**
+ * One value of the tree, written as JSON is: keys and strings quoted and
+ * escaped, a comma after every item but the last. A folded object or array
+ * reads `{…}` / `[…]` with its size beside it.
+ */
+function JsonNode({ value, name, last }: { value: unknown; name: string | null; last: boolean }) {
+  const label = name === null ? null : <span class="json-key">{jsonString(name)}: </span>;
+  const comma = last ? '' : ',';
   if (value !== null && typeof value === 'object') {
     const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
     const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
-    const summary = Array.isArray(value) ? `${entries.length} items` : `${entries.length} keys`;
+    if (entries.length === 0) return <div class="json-leaf">{label}{`${open}${close}${comma}`}</div>;
+    const size = Array.isArray(value) ? `${entries.length} items` : `${entries.length} keys`;
     return (
       <details open class="json-node">
         <summary>
           {label}
-          {open}
-          <span class="muted json-count"> {summary} </span>
+          <span class="json-open">{open}</span>
+          <span class="json-folded">
+            {`${open}…${close}${comma}`}
+            <span class="muted json-count"> {size}</span>
+          </span>
         </summary>
         <div class="json-children">
-          {entries.map(([key, child]) => (
-            <JsonNode key={key} value={child} name={Array.isArray(value) ? null : key} />
+          {entries.map(([key, child], i) => (
+            <JsonNode key={key} value={child} name={Array.isArray(value) ? null : key} last={i === entries.length - 1} />
           ))}
         </div>
-        <span>{close}</span>
+        <span>{`${close}${comma}`}</span>
       </details>
     );
   }
@@ -77,7 +87,8 @@ function JsonNode({ value, name }: { value: unknown; name: string | null }) {
   return (
     <div class="json-leaf">
       {label}
-      <span class={`json-${kind}`}>{typeof value === 'string' ? `"${visible(value)}"` : String(value)}</span>
+      <span class={`json-${kind}`}>{typeof value === 'string' ? jsonString(value) : String(value)}</span>
+      {comma}
     </div>
   );
 }
