@@ -1,6 +1,8 @@
 // Section 2: the same WebSocket load straight to the echo server (a), through a plain
 // Node TCP relay (b), `wsinspect proxy --json` (c), the pretty renderer (d) and
 // mitmdump (e), interleaved round by round; ratios are medians of per-round ratios.
+// Compressed traffic (permessage-deflate, context takeover both ways, 1 KiB JSON-like
+// texts that differ) goes to a second echo server with deflate on, through (b) and (c) only.
 //
 // Processes (2 cores): for the throughput runs the relay under test is pinned to CPU 1
 // and has it to itself; the uWS echo server and the ws load generator share CPU 0;
@@ -24,6 +26,7 @@ function scenarios(quick) {
     small: { conns: 4, window: 64, size: 64, binary: false, warmupMs, durationMs },
     large: { conns: 2, window: 2, size: 1 << 20, binary: true, warmupMs, durationMs },
     latency: { iterations: quick ? 600 : 2500, warmup: quick ? 100 : 300, size: 64 },
+    deflate: { conns: 4, window: 16, size: 1024, binary: false, deflate: true, warmupMs, durationMs },
   };
 }
 
@@ -34,8 +37,10 @@ export async function proxySection({ quick, pin, log }) {
   const relayCpu = pin ? 1 : null;
   const latencyCpu = 0;
   const echo = await startEcho({ cpus: loadCpu });
+  const deflateEcho = await startEcho({ cpus: loadCpu, options: { deflate: true } });
   const load = await startHelper('load', { cpus: loadCpu });
   const relays = { none: { kind: 'none', url: echo.url, pid: null } };
+  const deflateRelays = { none: { kind: 'none', url: deflateEcho.url, pid: null } };
   const haveMitm = mitmAvailable();
   const started = [];
   try {
@@ -43,7 +48,12 @@ export async function proxySection({ quick, pin, log }) {
       relays[kind] = await startRelay(kind, echo.port, { cpus: relayCpu });
       started.push(relays[kind]);
     }
+    for (const kind of ['plain', 'json']) {
+      deflateRelays[kind] = await startRelay(kind, deflateEcho.port, { cpus: relayCpu });
+      started.push(deflateRelays[kind]);
+    }
     const kinds = Object.keys(relays);
+    const deflateKinds = Object.keys(deflateRelays);
     const perRound = [];
     for (let round = 0; round < rounds; round++) {
       const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]); // rotate who goes first
@@ -62,6 +72,14 @@ export async function proxySection({ quick, pin, log }) {
         };
         if (res[kind].errors) throw new Error(`${kind}: ${res[kind].errors} errors (lost or wrong-size echoes)`);
       }
+      for (const kind of deflateKinds.map((_, i) => deflateKinds[(i + round) % deflateKinds.length])) {
+        const r = deflateRelays[kind];
+        const cpuPids = r.pid ? { relay: r.pid, echo: deflateEcho.pid } : { echo: deflateEcho.pid };
+        const compressed = await load.rpc.call('pipelined', { url: r.url, ...cfg.deflate, cpuPids });
+        if (compressed.errors) throw new Error(`${kind} (deflate): ${compressed.errors} errors (lost or wrong-size echoes)`);
+        res[kind].deflatePerSec = compressed.echoesPerSec;
+        res[kind].deflateCpuPerMsg = r.pid ? compressed.cpuMicros.relay / (2 * compressed.echoes) : NaN;
+      }
       // Latency: all relays in one paired run (round trips alternate between them), every process on CPU 0.
       const pids = [echo.pid, load.pid, ...started.map((x) => x.pid)];
       if (pin) for (const pid of pids) setAffinity(pid, latencyCpu);
@@ -76,7 +94,8 @@ export async function proxySection({ quick, pin, log }) {
       perRound.push(res);
       log(
         `round ${round + 1}/${rounds}: ` +
-          kinds.map((k) => `${k} ${fmt(res[k].smallPerSec)} msg/s, ${fmt(res[k].largeMBs)} MB/s, p50 ${fmt(res[k].p50)} µs`).join('; '),
+          kinds.map((k) => `${k} ${fmt(res[k].smallPerSec)} msg/s, ${fmt(res[k].largeMBs)} MB/s, p50 ${fmt(res[k].p50)} µs`).join('; ') +
+          `; deflate 1 KiB: ${deflateKinds.map((k) => `${k} ${fmt(res[k].deflatePerSec)} msg/s`).join(', ')}`,
       );
     }
 
@@ -100,6 +119,17 @@ export async function proxySection({ quick, pin, log }) {
         p50DeltaVsPlain: medDiff(kind, 'plain', 'p50'),
       };
     }
+    const deflate = Object.fromEntries(
+      deflateKinds.map((k) => [
+        k,
+        {
+          perSec: med(k, 'deflatePerSec'),
+          ratioVsPlain: medRatio(k, 'plain', 'deflatePerSec'),
+          cpuPerMsgMicros: med(k, 'deflateCpuPerMsg'),
+          cpuRatioVsPlain: k === 'none' ? NaN : medRatio(k, 'plain', 'deflateCpuPerMsg'),
+        },
+      ]),
+    );
     const uiVsJson = medRatio('ui', 'json', 'smallPerSec');
     const uiCpuVsJson = medRatio('ui', 'json', 'smallCpuPerMsg');
     const jsonVsMitm = haveMitm ? medRatio('json', 'mitm', 'smallPerSec') : NaN;
@@ -131,6 +161,10 @@ export async function proxySection({ quick, pin, log }) {
         `CPU = relay process utime+stime per message crossing it (each echo crosses twice) / per MB crossing it. ` +
         (pin ? 'Throughput: relay pinned to CPU 1, echo server + load generator on CPU 0; latency: all on CPU 0 (the relay\'s post-forward work counts in full).' : 'No CPU pinning.'),
     );
+    text +=
+      `\npermessage-deflate (context takeover both ways), 1 KiB JSON-like texts, ${cfg.deflate.conns} conns × ${cfg.deflate.window} in flight: ` +
+      deflateKinds.map((k) => `${k === 'none' ? '(a)' : k === 'plain' ? '(b)' : '(c)'} ${fmt(deflate[k].perSec)} msg/s${k === 'none' ? '' : `, CPU ${fmt(deflate[k].cpuPerMsgMicros)} µs/msg`}`).join('; ') +
+      `; (c) vs (b): ${ratioStr(deflate.json.ratioVsPlain)} the throughput, CPU/msg ${ratioStr(deflate.json.cpuRatioVsPlain)}`;
     text += `\n(f) vs (c) on 64 B messages: ${ratioStr(uiVsJson)} the throughput with the inspector's live feed followed (CPU/msg ${ratioStr(uiCpuVsJson)})`;
     if (haveMitm) text += `\n(c) vs (e) on 64 B messages: ${ratioStr(jsonVsMitm)} the throughput, ${ratioStr(jsonVsMitmCpu)} less CPU per message`;
 
@@ -142,12 +176,14 @@ export async function proxySection({ quick, pin, log }) {
         ? target('proxy', '(c) json vs (e) mitmdump, 64 B messages: >= 10x', ratioStr(jsonVsMitm), jsonVsMitm >= 10, `CPU/msg: mitm ${ratioStr(jsonVsMitmCpu)} of (c)`)
         : target('proxy', '(c) json vs (e) mitmdump, 64 B messages: >= 10x', 'mitmproxy missing', false),
       target('proxy', '(f) inspector followed vs (c) --no-ui, 64 B messages: >= 0.8x', ratioStr(uiVsJson), uiVsJson >= 0.8, `CPU/msg ${ratioStr(uiCpuVsJson)} of (c)`),
+      target('proxy', '(c) json vs (b) plain relay, 1 KiB deflate text both ways: >= 0.8x', ratioStr(deflate.json.ratioVsPlain), deflate.json.ratioVsPlain >= 0.8, `CPU/msg ${ratioStr(deflate.json.cpuRatioVsPlain)} of (b)`),
       target('proxy', '(c) p50 latency within 20 µs of (b)', `${c.p50DeltaVsPlain >= 0 ? '+' : ''}${fmt(c.p50DeltaVsPlain)} µs`, c.p50DeltaVsPlain <= 20, `p50 ${fmt(c.p50Micros)} vs ${fmt(summary.plain.p50Micros)} µs`),
     ];
-    return { result: { rounds, scenarios: cfg, pinned: pin, mitmproxy: haveMitm, summary, uiVsJson, uiCpuVsJson, jsonVsMitm, jsonVsMitmCpu, perRound }, text, targets };
+    return { result: { rounds, scenarios: cfg, pinned: pin, mitmproxy: haveMitm, summary, deflate, uiVsJson, uiCpuVsJson, jsonVsMitm, jsonVsMitmCpu, perRound }, text, targets };
   } finally {
     for (const r of started) await r.stop();
     await load.stop();
     await echo.stop();
+    await deflateEcho.stop();
   }
 }

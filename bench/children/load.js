@@ -9,9 +9,10 @@ import { serveRpc, cpuMicros, percentile } from '../lib/util.js';
 const require = createRequire(import.meta.url);
 const WebSocket = require('ws');
 
-function open(url) {
+function open(url, deflate = false) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
+    // deflate: permessage-deflate with context takeover both ways, every message compressed.
+    const ws = new WebSocket(url, { perMessageDeflate: deflate ? { threshold: 0 } : false });
     ws.binaryType = 'nodebuffer';
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
@@ -44,6 +45,21 @@ function textOfSize(size) {
   return Buffer.from(s.repeat(Math.ceil(size / s.length)).slice(0, size));
 }
 
+/**
+ * `count` different JSON-like texts of `size` bytes (a feed of records: field names repeat,
+ * values vary), so that compression with context takeover has real work to do.
+ */
+function jsonTexts(size, count) {
+  return Array.from({ length: count }, (_, i) => {
+    let s = '';
+    for (let j = 0; s.length < size; j++) {
+      const n = i * 31 + j;
+      s += `{"seq":${n},"ts":${1700000000000 + n * 17},"user":"u${(n * 7919) % 10007}","price":${((n * 2654435761) % 100000) / 100},"side":"${n % 3 ? 'buy' : 'sell'}"},`;
+    }
+    return Buffer.from(s.slice(0, size));
+  });
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const cpuOf = (pids) => Object.fromEntries(Object.entries(pids ?? {}).map(([k, pid]) => [k, cpuMicros(pid)]));
 
@@ -51,9 +67,12 @@ const cpuOf = (pids) => Object.fromEntries(Object.entries(pids ?? {}).map(([k, p
  * `conns` connections, each keeping `window` messages in flight (a reply triggers the next send).
  * Counts echoed messages during `durationMs` after `warmupMs`.
  */
-async function pipelined({ url, conns, window, size, binary, warmupMs, durationMs, cpuPids }) {
-  const payload = binary ? randomFillSync(Buffer.allocUnsafe(size)) : textOfSize(size);
-  const sockets = await Promise.all(Array.from({ length: conns }, () => open(url)));
+async function pipelined({ url, conns, window, size, binary, deflate = false, warmupMs, durationMs, cpuPids }) {
+  // Under deflate, texts that differ (the same one again would compress to a back-reference).
+  const payloads = deflate ? jsonTexts(size, 256) : [binary ? randomFillSync(Buffer.allocUnsafe(size)) : textOfSize(size)];
+  let sent = 0;
+  const next = () => payloads[sent++ % payloads.length];
+  const sockets = await Promise.all(Array.from({ length: conns }, () => open(url, deflate)));
   let received = 0;
   let running = true;
   let errors = 0;
@@ -64,11 +83,11 @@ async function pipelined({ url, conns, window, size, binary, warmupMs, durationM
     ws.on('message', (data) => {
       received++;
       if (data.length !== size) errors++;
-      if (running) ws.send(payload, { binary });
+      if (running) ws.send(next(), { binary });
       else if (--outstanding === 0) drained?.();
     });
   }
-  for (const ws of sockets) for (let i = 0; i < window; i++) ws.send(payload, { binary });
+  for (const ws of sockets) for (let i = 0; i < window; i++) ws.send(next(), { binary });
   outstanding = conns * window;
   await sleep(warmupMs);
   const r0 = received;

@@ -262,7 +262,7 @@ export class DirectionInspector implements FrameSink, FrameState {
   onFrameEnd(): void {
     const header = this.header!;
     const message = this.role === 'message' ? this.message! : null;
-    if (message?.compressed) this.inflater!.endFrame();
+    if (message?.compressed) this.inflater!.endFrame(header.fin);
     // A direct text is whole now: one native check. Only when it fails does the streaming validator
     // say whether the bytes broke (reported after the frame) or a sequence is cut at the end (after the message).
     if (message?.direct && message.text && !isUtf8(message.direct) && !this.utf8.push(message.direct)) this.reportUtf8(message);

@@ -1,41 +1,62 @@
 /**
  * permessage-deflate decompression for one direction (RFC 7692 7.2.2).
  *
- * Why fflate and not node:zlib: the core is synchronous (bytes in, events out),
- * and node:zlib offers context takeover only on its asynchronous streams. fflate's
- * streaming `Inflate` is synchronous, keeps the 32 KiB window across messages,
- * and accepts input split at any byte. It inflates about 4x slower than native
- * zlib (measured in bench/), which only matters for compressed traffic.
+ * Two ways, one result. A message that comes in one frame with at most 16 KiB
+ * of compressed payload (nearly all of them) is inflated at its end in one
+ * call to node:zlib's native inflater, primed with the direction's last 32 KiB
+ * of output as its dictionary: that is context takeover, synchronously (zlib
+ * streams offer takeover only asynchronously). For 1 KiB JSON-like messages
+ * this costs about a third of the CPU of fflate (bench/README.md, "deflate").
+ * Anything else streams through fflate's synchronous `Inflate`, as every
+ * message did before: larger or fragmented messages (bytes reported frame by
+ * frame, memory bounded however large), and any message the native call
+ * refuses (corrupt, cut inside a block, over budget), so that errors and
+ * partial output are fflate's alike whichever way a message went.
  *
- * Input is fed in 16 KiB slices: deflate expands at most ~1032:1, so no single
+ * fflate is fed 16 KiB slices: deflate expands at most ~1032:1, so no single
  * output chunk exceeds ~16 MiB however the peer built its stream (1 KiB slices
  * bounded it tighter but inflated 5x slower: fflate copies per call). The slices are
  * cut at fixed offsets of the message (and at frame ends), never where the
  * network happened to split it: fflate drops the output of a slice that fails,
  * so a corrupt message would otherwise inflate to a different prefix for each
- * chunking of the same bytes. Output past a
- * per-message budget is not produced at all, so a decompression bomb costs
- * bounded time and memory; the message is then reported as inflated in part.
+ * chunking of the same bytes. For the same reason the choice of way depends
+ * only on the message (its frames, its size), never on the chunking. Output
+ * past a per-message budget is not produced at all, so a decompression bomb
+ * costs bounded time and memory; the message is then reported as inflated in part.
  */
+import { inflateRawSync } from 'node:zlib';
 import { Inflate } from 'fflate';
 
 /** The bytes RFC 7692 7.2.2 has the receiver append to every message before inflating. */
 const TAIL = new Uint8Array([0x00, 0x00, 0xff, 0xff]);
+/**
+ * The tail, then an empty final stored block: a message that ends between
+ * blocks becomes a whole DEFLATE stream, which zlib inflates or refuses outright.
+ */
+const TAIL_AND_END = new Uint8Array([0x00, 0x00, 0xff, 0xff, 0x01, 0x00, 0x00, 0xff, 0xff]);
 const SLICE = 16 * 1024;
+/** The LZ77 window: how far back a compressed message may refer (RFC 1951). */
+const WINDOW = 32 * 1024;
 
 export type InflateSink = (data: Uint8Array) => void;
 
 export class MessageInflater {
+  /** fflate's inflater while the last message streamed through it (it holds the window then). */
   private inflate: Inflate | null = null;
+  /** The window after a message inflated natively: the direction's last output, up to 32 KiB at its end. */
+  private history: Uint8Array | null = null;
+  private historyLength = 0;
   private sink: InflateSink = () => {};
   private produced = 0;
   private failed: string | null = null;
   private stopped = false;
   /** Set once a message went over budget under context takeover: later messages cannot be inflated. */
   private contextLost = false;
-  /** Compressed bytes waiting for a whole slice (or the frame's end). */
+  /** Compressed bytes waiting for a whole slice (or the frame's end, or the message's). */
   private readonly staging = new Uint8Array(SLICE);
   private staged = 0;
+  /** The message in progress has gone (at least in part) to fflate. */
+  private streaming = false;
 
   /**
    * @param noContextTakeover the sender resets its compressor per message (`*_no_context_takeover`)
@@ -63,8 +84,7 @@ export class MessageInflater {
     this.failed = null;
     this.stopped = this.contextLost;
     this.staged = 0;
-    if (!this.inflate || this.noContextTakeover) this.inflate = this.newInflate();
-    else if (finalBlockSeen(this.inflate)) this.inflate = this.newInflate(windowOf(this.inflate));
+    this.streaming = false;
   }
 
   /** Feeds compressed payload bytes (already unmasked). */
@@ -74,19 +94,23 @@ export class MessageInflater {
       this.staging.set(data.subarray(i, i + take), this.staged);
       this.staged += take;
       i += take;
-      if (this.staged === SLICE) this.endFrame();
+      if (this.staged === SLICE) this.stream();
     }
   }
 
-  /** A frame of the message ended: inflate what it brought (so its bytes are reported with it). */
-  endFrame(): void {
-    if (this.staged > 0 && !this.stopped && !this.failed) this.feed(this.staging.subarray(0, this.staged));
-    this.staged = 0;
+  /**
+   * A frame of the message ended: inflate what it brought (so its bytes are
+   * reported with it). The last frame's (`fin`) wait for finish(), which may
+   * inflate the whole message at once.
+   */
+  endFrame(fin = false): void {
+    if (!fin || this.streaming) this.stream();
   }
 
   /** Ends the message; returns an error sentence when the data did not inflate. */
   finish(): string | null {
-    this.endFrame();
+    if (!this.streaming && !this.stopped && this.inflateAtOnce()) return null;
+    this.stream();
     if (!this.stopped && !this.failed) {
       this.feed(TAIL);
       // With the tail appended, a well-formed message ends on a block boundary (7.2.1) or
@@ -97,16 +121,81 @@ export class MessageInflater {
       }
     }
     if (this.stopped && !this.noContextTakeover) this.contextLost = true;
-    if (this.failed) this.inflate = null; // the window is unusable; start afresh
+    if (this.failed) this.restart(); // the window is unusable; start afresh
     return this.failed;
   }
 
+  /** The staged bytes (the whole message) through native zlib in one call; false when it refuses them. */
+  private inflateAtOnce(): boolean {
+    const input = new Uint8Array(this.staged + TAIL_AND_END.length);
+    input.set(this.staging.subarray(0, this.staged));
+    input.set(TAIL_AND_END, this.staged);
+    const dictionary = this.noContextTakeover ? null : this.window();
+    let output: Buffer;
+    try {
+      output = inflateRawSync(input, { maxOutputLength: this.budget, ...(dictionary?.length ? { dictionary } : {}) });
+    } catch {
+      return false; // fflate takes the message and words the error (or the partial output)
+    }
+    this.staged = 0;
+    this.produced = output.length;
+    if (!this.noContextTakeover) this.remember(dictionary!, output);
+    if (output.length > 0) this.sink(output);
+    return true;
+  }
+
+  /** The window the next message may refer to. */
+  private window(): Uint8Array {
+    if (this.inflate) return windowOf(this.inflate);
+    return this.history ? this.history.subarray(this.historyLength - Math.min(this.historyLength, WINDOW), this.historyLength) : new Uint8Array(0);
+  }
+
+  /** Keeps the last 32 KiB of `window` + `output` (in a buffer with room for 16 KiB more, so it slides rarely). */
+  private remember(window: Uint8Array, output: Uint8Array): void {
+    const buffer = (this.history ??= new Uint8Array(WINDOW + SLICE));
+    if (output.length >= WINDOW) {
+      buffer.set(output.subarray(output.length - WINDOW));
+      this.historyLength = WINDOW;
+    } else {
+      if (this.inflate || this.historyLength + output.length > buffer.length) {
+        buffer.set(window); // a copyWithin when `window` is a view of `buffer`
+        this.historyLength = window.length;
+      }
+      buffer.set(output, this.historyLength);
+      this.historyLength += output.length;
+    }
+    this.inflate = null;
+  }
+
+  /** Streams the staged bytes through fflate (the message goes that way from now on). */
+  private stream(): void {
+    if (this.staged > 0 && !this.stopped && !this.failed) this.feed(this.staging.subarray(0, this.staged));
+    this.staged = 0;
+  }
+
   private feed(data: Uint8Array): void {
+    if (!this.streaming) this.startStreaming();
     try {
       this.inflate!.push(data);
     } catch (err) {
       this.failed = `the compressed message does not inflate: ${(err as Error).message}`;
     }
+  }
+
+  /** An fflate inflater for this message: the last one goes on, unless it ended its stream or the window is elsewhere. */
+  private startStreaming(): void {
+    this.streaming = true;
+    if (this.noContextTakeover) this.inflate = this.newInflate();
+    else if (!this.inflate || finalBlockSeen(this.inflate)) {
+      const window = this.window();
+      this.inflate = this.newInflate(window.length > 0 ? window : undefined);
+    }
+  }
+
+  /** After a failure: no window to go on from. */
+  private restart(): void {
+    this.inflate = null;
+    this.historyLength = 0;
   }
 
   private newInflate(dictionary?: Uint8Array): Inflate {
@@ -150,6 +239,8 @@ function endsCleanly(inflate: Inflate): boolean {
   return !s.l && (s.f === 1 || p.length === 0);
 }
 
+/** fflate's window: `o` holds the last output, `s.b` bytes of it. */
 function windowOf(inflate: Inflate): Uint8Array {
-  return (inflate as unknown as InflateInternals).o;
+  const { o, s } = inflate as unknown as InflateInternals & { s: { b: number } };
+  return o.subarray(0, s.b);
 }

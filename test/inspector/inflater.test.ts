@@ -1,6 +1,9 @@
 /**
  * MessageInflater (RFC 7692 7.2.2): the RFC's examples, any input split, context
- * takeover against node:zlib's compressor, the budget, and errors.
+ * takeover against node:zlib's compressor, the budget, and errors. Every case
+ * runs both ways: as a DirectionInspector drives it (the last frame said, so a
+ * small one-frame message inflates natively at once) and with every frame
+ * streamed through fflate; both must give the same results.
  */
 import { randomBytes } from 'node:crypto';
 import { constants as zlib, createDeflateRaw, deflateRawSync } from 'node:zlib';
@@ -14,22 +17,33 @@ interface Result {
   partial: boolean;
 }
 
-/** Inflates one message given as its frames' payloads, each pushed in `chunk`-byte pieces (0: whole). */
-function inflateMessage(inflater: MessageInflater, frames: Uint8Array[], chunk = 0): Result {
+/**
+ * Inflates one message given as its frames' payloads, each pushed in `chunk`-byte pieces (0: whole);
+ * `lastSaid`: the last frame's end says so (as DirectionInspector does), which lets a message inflate at once.
+ */
+function inflateMessage(inflater: MessageInflater, frames: Uint8Array[], chunk: number, lastSaid: boolean): Result {
   const parts: Buffer[] = [];
   inflater.begin((data) => parts.push(Buffer.from(data)));
-  for (const payload of frames) {
+  frames.forEach((payload, i) => {
     const step = chunk || payload.length || 1;
-    for (let i = 0; i < payload.length; i += step) inflater.push(payload.subarray(i, i + step));
-    inflater.endFrame();
-  }
+    for (let at = 0; at < payload.length; at += step) inflater.push(payload.subarray(at, at + step));
+    inflater.endFrame(lastSaid && i === frames.length - 1);
+  });
   const error = inflater.finish();
   return { output: Buffer.concat(parts), error, partial: inflater.partial };
 }
 
+/** Inflates the messages in order with one inflater, both ways; the results must agree. */
 function inflateAll(messages: Uint8Array[][], noContextTakeover: boolean, chunk = 0, budget = 1 << 30): Result[] {
-  const inflater = new MessageInflater(noContextTakeover, budget);
-  return messages.map((frames) => inflateMessage(inflater, frames, chunk));
+  const [atOnce, streamed] = [true, false].map((lastSaid) => {
+    const inflater = new MessageInflater(noContextTakeover, budget);
+    return messages.map((frames) => inflateMessage(inflater, frames, chunk, lastSaid));
+  });
+  // (Buffers compared with equals: toEqual walks them byte by byte, slowly.)
+  const summary = (results: Result[]) => results.map((r) => ({ error: r.error, partial: r.partial, length: r.output.length }));
+  expect(summary(atOnce!)).toEqual(summary(streamed!));
+  atOnce!.forEach((r, i) => expect(r.output.equals(streamed![i]!.output), `message ${i}`).toBe(true));
+  return atOnce!;
 }
 
 const ok = (text: string) => ({ output: Buffer.from(text), error: null, partial: false });
@@ -101,6 +115,23 @@ describe('against node:zlib', () => {
           expect(r.output.equals(messages[i]!), `level ${level}, chunk ${chunk}, message ${i}`).toBe(true);
         });
       }
+    }
+  });
+
+  test('messages that inflate at once and messages that stream hand the window on to each other', async () => {
+    const record = (i: number) => `{"seq":${i},"user":"u${(i * 7919) % 10007}","side":"${i % 3 ? 'buy' : 'sell'}"}`;
+    const texts = Array.from({ length: 40 }, (_, i) => Buffer.from(Array.from({ length: 1 + (i % 9) * 3 }, (_, j) => record(i * 10 + j)).join(',')));
+    texts[7] = randomBytes(30000); // over 16 KiB compressed: streamed
+    texts[21] = Buffer.concat([texts[3]!, randomBytes(20000), texts[5]!]);
+    const compressed = await zlibTakeover(texts);
+    // Some messages in two frames (streamed), the rest in one (at once, when small).
+    const messages = compressed.map((c, i) => (i % 5 === 2 ? [c.subarray(0, c.length >> 1), c.subarray(c.length >> 1)] : [c]));
+    for (const chunk of [0, 1, 100, 5000]) {
+      const results = inflateAll(messages, false, chunk);
+      results.forEach((r, i) => {
+        expect({ error: r.error, partial: r.partial }).toEqual({ error: null, partial: false });
+        expect(r.output.equals(texts[i]!), `chunk ${chunk}, message ${i}`).toBe(true);
+      });
     }
   });
 
