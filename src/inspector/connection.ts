@@ -38,7 +38,9 @@
  *   conn.inject(from, frame)     a frame the relay puts into `from`'s stream itself: now
  *                                when canInject (`forward` = [frame]), else it waits here
  *                                and comes out of a later push(from), at the first message
- *                                boundary, between the peer's bytes; its events are
+ *                                boundary, between the peer's bytes; a control frame only
+ *                                waits for the end of the frame in progress (RFC 6455 5.4
+ *                                lets it in between a message's frames); its events are
  *                                marked `injected`, in wire order either way
  *
  * Events follow the wire: a head's event and its violations when the head is
@@ -53,6 +55,7 @@ import { hasToken, headerValue, replaceHostHeader, type HttpRequestHead, type Ht
 import { Session, type SessionOptions } from './session.js';
 import { RefusalBody } from './refusal-body.js';
 import { HoldingDirection, MAX_HELD_MESSAGE, type HeldMessage, type HoldPredicate } from './hold.js';
+import { isControl } from './opcodes.js';
 import type { ReleaseAction } from './events.js';
 
 export interface ConnectionOptions extends SessionOptions {
@@ -118,7 +121,7 @@ export class Connection {
   private malformed: string | null = null;
   /** Checks the frames the relay injects, apart from the peers' own streams (never inside their frames). */
   private injectedInspectors: Partial<Record<Side, DirectionInspector>> = {};
-  /** Injected frames waiting for the next message boundary of their direction. */
+  /** Injected frames waiting for the next message boundary of their direction (control frames: the next frame boundary). */
   private readonly waiting: Record<Side, Uint8Array[]> = { client: [], server: [] };
   private readonly waitingBytes: Record<Side, number> = { client: 0, server: 0 };
   /** Directions being intercepted (from a message boundary on, while --intercept is active or anything waits). */
@@ -237,6 +240,7 @@ export class Connection {
     this.waiting[from].push(frame);
     this.waitingBytes[from] += frame.length;
     if (this.canInject(from)) this.releaseWaiting(from);
+    else if (this.session.atFrameBoundary(from)) this.releaseWaiting(from, 'control');
     return this.out;
   }
 
@@ -283,13 +287,17 @@ export class Connection {
         return;
       }
       if (this.waiting[side].length === 0 && !this.intercepting) break;
+      const controlWaits = this.waiting[side].some(isControlFrame);
       if (this.canInject(side)) {
         this.releaseWaiting(side);
         if (!this.intercepting) break;
+      } else if (controlWaits && this.session.atFrameBoundary(side)) {
+        this.releaseWaiting(side, 'control');
       } else if (rest.length > 0) {
         let consumed = rest.length;
         this.inspect(() => {
-          const result = this.session.dataToBoundary(side, rest);
+          // Read up to where the waiting frames may go: the end of the frame for a control frame, else of the message.
+          const result = this.session.dataToBoundary(side, rest, controlWaits ? 'frame' : 'message');
           consumed = result.consumed;
           return result.events;
         });
@@ -302,14 +310,19 @@ export class Connection {
     this.inspect(() => this.session.data(side, rest));
   }
 
-  /** Puts the waiting injected frames into `from`'s stream. */
-  private releaseWaiting(from: Side): void {
+  /** Puts the waiting injected frames (or only the control frames among them) into `from`'s stream, in order. */
+  private releaseWaiting(from: Side, which: 'all' | 'control' = 'all'): void {
+    const still: Uint8Array[] = [];
     for (const frame of this.waiting[from]) {
+      if (which === 'control' && !isControlFrame(frame)) {
+        still.push(frame);
+        continue;
+      }
       for (const event of this.injectedEvents(from, frame)) this.emit(event);
       this.forward(frame);
     }
-    this.waiting[from] = [];
-    this.waitingBytes[from] = 0;
+    this.waiting[from] = still;
+    this.waitingBytes[from] = still.reduce((sum, frame) => sum + frame.length, 0);
   }
 
   /** A frame the relay puts on the wire, checked apart from the peer's own frames: its events, marked injected. */
@@ -491,4 +504,9 @@ function isUpgradeRequest(head: HttpRequestHead): boolean {
 
 function bodyOf(side: Side): string {
   return side === 'client' ? 'request body' : 'response body';
+}
+
+/** A frame with a control opcode (0x8-0xF: close, ping, pong or reserved) by its first byte. */
+function isControlFrame(frame: Uint8Array): boolean {
+  return frame.length > 0 && isControl(frame[0]! & 0x0f);
 }

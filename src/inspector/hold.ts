@@ -145,9 +145,14 @@ export class HoldingDirection {
     }
   }
 
-  /** A frame of the user's: it goes out after whatever already waits (never inside a message). */
+  /**
+   * A frame of the user's. A data frame goes out after whatever already
+   * waits (never inside a message); a control frame goes at once, like the
+   * peer's own: what goes out is always whole frames.
+   */
   inject(frame: Uint8Array): void {
     for (const event of this.io.injected(frame)) this.io.emit(event);
+    if (isControl(frame[0]! & 0x0f)) return this.io.forward(frame);
     this.enqueue({ type: 'pass', frames: [frame], bytes: frame.length, message: null });
     this.drain();
   }

@@ -72,16 +72,24 @@ describe.each([false, true])('ws ⇄ proxy ⇄ ws (permessage-deflate %s)', (def
     expect(log.of('message', 1).filter((e) => !e.injected)).toHaveLength(4);
   });
 
-  test('an injection toward the server waits while the client is inside a fragmented message', async () => {
+  test('inside a fragmented message of the client, an injected message waits for its end; an injected ping goes in between its frames', async () => {
     const { client, atServer, target, log } = await pair(deflate);
     client.send('part one, ', { fin: false });
     await log.next('frame', (e) => e.from === 'client' && !e.fin);
     send(target, { to: 'server', type: 'text', text: 'waited' });
-    // Not yet: it would land inside the client's message.
+    send(target, { to: 'server', type: 'ping', text: 'now' });
+    // The ping reaches the server (and its library takes it) while the message is still open; the text does not.
+    await atServer.until(() => atServer.pings.length === 1, 'the ping at the server');
+    expect(atServer.pings.map(String)).toEqual(['now']);
+    expect(atServer.messages).toEqual([]);
     expect(log.of('message', 1).filter((e) => e.injected)).toEqual([]);
     client.send('part two', { fin: true });
     await atServer.until(() => atServer.messages.length === 2, 'both messages');
     expect(atServer.texts()).toEqual(['part one, part two', 'waited']);
+    // On the wire, in this order: the client's first frame, the injected ping, the client's last frame, the injected text.
+    const frames = log.of('frame', 1).filter((e) => e.from === 'client');
+    expect(frames.map((e) => `${e.opcodeName}${e.injected ? '*' : ''}`)).toEqual(['text', 'ping*', 'continuation', 'text*']);
+    expect([...atServer.errors]).toEqual([]);
   });
 });
 

@@ -569,6 +569,48 @@ describe('injection points', () => {
     }
   });
 
+  test('an injected control frame goes in at the next frame boundary, between the frames of a message; a data frame still waits for the message to end', () => {
+    const stream = Buffer.concat([...first, ...second]);
+    const frameEnds = [0];
+    for (const frame of [...first, ...second]) frameEnds.push(frameEnds.at(-1)! + frame.length);
+    const messageEnds = [0, Buffer.concat(first).length, stream.length];
+    const ping = masked(9, 'now');
+    const data = masked(1, 'INJ');
+    /** The peer's events for its first `n` bytes (what comes before an injection placed there). */
+    const peerEvents = (n: number) => {
+      const connection = open();
+      return connection.push('client', stream.subarray(0, n)).events.length;
+    };
+    for (let at = 0; at <= stream.length; at++) {
+      for (const pieces of ['whole', 'bytes'] as const) {
+        const connection = open();
+        const events: InspectorEvent[] = [];
+        const forwarded: Uint8Array[] = [];
+        const take = (out: { events: InspectorEvent[]; forward: Uint8Array[] }) => {
+          events.push(...out.events);
+          forwarded.push(...out.forward.map((b) => Buffer.from(b)));
+        };
+        take(connection.push('client', stream.subarray(0, at)));
+        take(connection.inject('client', ping));
+        take(connection.inject('client', data));
+        const rest = stream.subarray(at);
+        if (pieces === 'whole') take(connection.push('client', rest));
+        else for (let i = 0; i < rest.length; i++) take(connection.push('client', rest.subarray(i, i + 1)));
+
+        const frameAt = frameEnds.find((end) => end >= at)!;
+        const messageAt = messageEnds.find((end) => end >= at)!;
+        const expected = Buffer.concat([stream.subarray(0, frameAt), ping, stream.subarray(frameAt, messageAt), data, stream.subarray(messageAt)]);
+        expect(Buffer.concat(forwarded).equals(expected), `injected at byte ${at}, ${pieces}`).toBe(true);
+        // In the events too: the ping's frame right after the peer's events up to that frame boundary, the data message after the message's end.
+        const pingAt = events.findIndex((e) => e.type === 'frame' && e.injected && e.opcodeName === 'ping');
+        const dataAt = events.findIndex((e) => e.type === 'frame' && e.injected && e.opcodeName === 'text');
+        expect(pingAt, `at ${at}`).toBe(peerEvents(frameAt));
+        expect(dataAt, `at ${at}`).toBe(peerEvents(messageAt) + 1);
+        expect(connection.waitingInjections('client')).toBe(0);
+      }
+    }
+  });
+
   test('injections queue in order; past the bound they are refused; a lost framing refuses them', () => {
     const connection = open();
     connection.push('client', first[0]!);

@@ -120,6 +120,20 @@ describe('intercepting a direction', () => {
     expect(Buffer.concat(out.forward).equals(Buffer.concat([held, injected]))).toBe(true);
   });
 
+  test('an injected control frame does not wait behind a held message; a data frame does', () => {
+    const connection = intercepted();
+    const held = c(1, 'secret');
+    feed(connection, held);
+    const ping = c(9, 'now');
+    const injected = c(1, 'injected');
+    expect(connection.inject('client', injected).forward).toEqual([]);
+    const out = connection.inject('client', ping);
+    expect(out.forward).toEqual([ping]);
+    expect(out.events).toMatchObject([{ type: 'frame', opcodeName: 'ping', injected: true }]);
+    const released = connection.release(1, 'forward', null, Buffer.alloc(4))!;
+    expect(Buffer.concat(released.forward).equals(Buffer.concat([held, injected]))).toBe(true);
+  });
+
   test('interception starts and stops at message boundaries', () => {
     const on = { active: false };
     const connection = intercepted(on);
