@@ -132,6 +132,7 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
     : createPrettySink(stdout, {
         chalk: makeChalk({ color: options.color }),
         detail,
+        batched: true,
         // Fit the terminal; a pseudo-terminal may report 0 columns, and a pipe none: then 80.
         width: (process.stdout.isTTY && process.stdout.columns) || undefined,
       });

@@ -4,7 +4,8 @@ import { Chalk } from 'chalk';
 import { encodeFrame } from '../../src/inspector/frame-encoder.js';
 import { DirectionInspector } from '../../src/inspector/direction.js';
 import { renderFrameBreakdown } from '../../src/render/frame-breakdown.js';
-import { columns } from '../../src/render/pretty-text.js';
+import { NARROW_GLYPHS, columns } from '../../src/render/pretty-text.js';
+import stringWidth from 'string-width';
 
 test.each([
   ['plain ASCII', 'hello', 5],
@@ -15,6 +16,12 @@ test.each([
   ['colour codes take none', '\x1b[31mab\x1b[39m', 2],
 ])('%s', (_name, text, expected) => {
   expect(columns(text)).toBe(expected);
+});
+
+test("the views' own marks counted directly are one column each, as string-width counts them", () => {
+  for (const glyph of NARROW_GLYPHS) expect(stringWidth(glyph), glyph).toBe(1);
+  expect(columns('#1 12:00:00.000 C→S text 64 B "ab…"')).toBe(stringWidth('#1 12:00:00.000 C→S text 64 B "ab…"'));
+  expect(columns('✔\uFE0F')).toBe(stringWidth('✔\uFE0F')); // a variation selector after a mark: string-width decides
 });
 
 test('the decode view keeps a CJK text message within 80 columns', () => {

@@ -539,3 +539,29 @@ describe('what the user did to the traffic', () => {
     expect(lines.slice(3)).toEqual(['     wsinspect send --release 7)', '#3 ▶ released #7: dropped', '#3 ▶ released #8: forwarded unchanged (intercept timeout)']);
   });
 });
+
+test("batched: a tick's lines go out in one write, the same text as unbatched; close writes what is left", async () => {
+  const events = (() => {
+    const c = conn(4);
+    return [
+      c({ type: 'connection', client: '127.0.0.1:50000', upstream: 'ws://127.0.0.1:9001/' }),
+      c({ type: 'error', message: 'one' }),
+      c({ type: 'error', message: 'two' }),
+    ];
+  })();
+  const render = (batched: boolean) => {
+    const writes: string[] = [];
+    const sink = createPrettySink({ write: (text) => writes.push(text) > 0 }, { chalk: new Chalk({ level: 0 }), batched });
+    for (const event of events) sink.write(event);
+    return { writes, sink };
+  };
+  const each = render(false);
+  const batched = render(true);
+  expect(each.writes.length).toBe(3);
+  expect(batched.writes).toEqual([]);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(batched.writes).toEqual([each.writes.join('')]);
+  const closing = render(true);
+  await closing.sink.close();
+  expect(closing.writes).toEqual([each.writes.join('')]);
+});
