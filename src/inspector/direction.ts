@@ -16,12 +16,13 @@ import { violation } from './events.js';
 import { FrameDecoder, type FrameHeader, type FrameSink } from './frame-decoder.js';
 import { MessageInflater } from './inflater.js';
 import { checkFrame, type FrameState } from './frame-rules.js';
-import { OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_TEXT, isControl, isReservedOpcode, opcodeName } from './opcodes.js';
+import { OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_TEXT, isControl, isReservedOpcode } from './opcodes.js';
 import { parseClosePayload } from './close-frame.js';
 import type { RuleId } from './rules.js';
 import { MaskScratch, unmaskTo } from './unmask.js';
 import { Utf8Validator, incompleteTailLength } from './utf8-stream.js';
 import { DecodedMessage } from './message-event.js';
+import { DecodedFrame } from './frame-event.js';
 import { isUtf8 } from 'node:buffer';
 
 export interface DirectionOptions {
@@ -408,24 +409,8 @@ export class DirectionInspector implements FrameSink, FrameState {
 
   // ---- helpers ---------------------------------------------------------
 
-  private frameEvent(h: FrameHeader): FrameEvent {
-    const frame: FrameEvent = {
-      type: 'frame',
-      from: this.side,
-      fin: h.fin,
-      rsv1: h.rsv1,
-      rsv2: h.rsv2,
-      rsv3: h.rsv3,
-      opcode: h.opcode,
-      opcodeName: opcodeName(h.opcode),
-      masked: h.masked,
-      maskKey: h.maskKey ? hex4(h.maskKey) : null,
-      payloadLength: h.payloadLength,
-      headerLength: h.headerLength,
-      wireLength: h.headerLength + h.payloadLength,
-      offset: h.offset,
-      lengthBits: h.lengthBits,
-    };
+  private frameEvent(h: FrameHeader): DecodedFrame {
+    const frame = new DecodedFrame(this.side, h, h.maskKey ? hex4(h.maskKey) : null);
     if (isControl(h.opcode)) {
       frame.payloadHead = this.control.toString('hex', 0, Math.min(this.controlLength, FRAME_HEAD_BYTES));
       frame.payloadHex = this.control.toString('hex', 0, this.controlLength);

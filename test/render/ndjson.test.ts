@@ -5,7 +5,10 @@ import { createNdjsonSink } from '../../src/render/ndjson.js';
 import { fanOut, type EventSink } from '../../src/render/sink.js';
 import fc from 'fast-check';
 import { DecodedMessage } from '../../src/inspector/message-event.js';
-import { messageJson } from '../../src/render/event-json.js';
+import { frameJson, messageJson } from '../../src/render/event-json.js';
+import { DecodedFrame } from '../../src/inspector/frame-event.js';
+import { DirectionInspector } from '../../src/inspector/direction.js';
+import { encodeFrame } from '../../src/inspector/frame-encoder.js';
 
 const TS = 1_715_000_000_123.5;
 
@@ -146,3 +149,37 @@ function incompleteTail(bytes: Uint8Array): number {
   }
   return 0;
 }
+
+test('decoded frames are written and stamped exactly as JSON.stringify and Object.assign would', () => {
+  const frame = fc.record({
+    opcode: fc.constantFrom(0, 1, 2, 3, 8, 9, 10, 11),
+    fin: fc.boolean(),
+    rsv1: fc.boolean(),
+    rsv2: fc.boolean(),
+    rsv3: fc.boolean(),
+    maskKey: fc.option(fc.uint8Array({ minLength: 4, maxLength: 4 }), { nil: null }),
+    // Close payloads with a code and any reason: quotes, backslashes, control characters, invalid UTF-8.
+    payload: fc.oneof(fc.uint8Array({ maxLength: 140 }), fc.tuple(fc.integer({ min: 0, max: 5000 }), fc.string({ unit: 'binary', maxLength: 30 })).map(([code, reason]) => Buffer.concat([Buffer.from([code >> 8, code & 255]), Buffer.from(reason)]))),
+  });
+  fc.assert(
+    fc.property(
+      fc.array(frame, { minLength: 1, maxLength: 6 }),
+      fc.constantFrom('client' as const, 'server' as const),
+      fc.boolean(),
+      fc.boolean(),
+      (frames, side, payloadHeads, deflate) => {
+        const inspector = new DirectionInspector({ side, payloadHeads, deflate: deflate ? { noContextTakeover: false } : null });
+        const events = inspector.push(Buffer.concat(frames.map((f) => encodeFrame(f))));
+        for (const [i, event] of events.entries()) {
+          if (!(event instanceof DecodedFrame)) continue;
+          if (i % 2) event.injected = true;
+          expect(frameJson(event)).toBe(JSON.stringify(event));
+          const stamped = stamp(event, 7, 1.7e12 + i);
+          expect(JSON.stringify(stamped)).toBe(JSON.stringify(Object.assign({ type: event.type, conn: 7, ts: 1.7e12 + i }, event)));
+          expect(frameJson(stamped as DecodedFrame)).toBe(JSON.stringify(stamped));
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
