@@ -565,3 +565,31 @@ test("batched: a tick's lines go out in one write, the same text as unbatched; c
   await closing.sink.close();
   expect(closing.writes).toEqual([each.writes.join('')]);
 });
+
+test('wire text is fitted as escaping and measuring it character by character would', async () => {
+  const fc = (await import('fast-check')).default;
+  const { escapeForTerminal } = await import('../../src/render/escape.js');
+  const { fitText, quotePreview } = await import('../../src/render/pretty-text.js');
+  // The definition, one character at a time.
+  const fit = (raw: string, budget: number) => {
+    let text = '';
+    let used = 0;
+    for (const ch of raw) {
+      const shown = escapeForTerminal(ch);
+      if (used + columns(shown) > budget) return { text, cut: true };
+      text += shown;
+      used += columns(shown);
+    }
+    return { text, cut: false };
+  };
+  const text = fc.oneof(fc.string({ maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 30 }), fc.string({ unit: fc.constantFrom('a', ' ', '\\', '\x1b', '日', '\u202e', '"'), maxLength: 30 }));
+  fc.assert(
+    fc.property(text, fc.integer({ min: -2, max: 40 }), fc.boolean(), (raw, budget, more) => {
+      const whole = fit(raw, budget);
+      expect(fitText(raw, budget)).toBe(whole.cut ? `${fit(raw, budget - 1).text}…` : whole.text);
+      const quoted = fit(raw, budget - 2);
+      expect(quotePreview(raw, budget, more)).toBe(!quoted.cut && !more ? `"${quoted.text}"` : `"${fit(raw, budget - 3).text}"…`);
+    }),
+    { numRuns: 500 },
+  );
+});
