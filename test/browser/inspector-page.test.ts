@@ -304,6 +304,8 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await expect.poll(() => rows.first().innerText()).toMatch(/^→[\s\S]*message 0 /);
     await body.evaluate((element) => element.scrollTo({ top: element.scrollHeight }));
     await expect.poll(() => rows.last().innerText()).toMatch(new RegExp(`^←[\\s\\S]*message ${total - 1} `));
+    await rows.last().click();
+    await expect.poll(() => page.locator('.frame-detail').innerText()).toMatch(new RegExp(`message ${total - 1} `));
     await page.screenshot({ path: join(SHOTS, 'flood.png') });
     // What the page holds: a few hundred DOM nodes whatever the frame count (one per frame would be 100,000+),
     // and a JS heap of the kept events, well under what a node per frame would cost.

@@ -75,8 +75,10 @@ export function Timeline({ onOpen }: { onOpen: () => void }) {
         <span class="c-delta">Δ</span>
         <span class="c-op">opcode</span>
         <span class="c-flags" title="FIN, RSV1-3, MASK">flags</span>
-        <span class="c-len">length</span>
-        <span class="c-size">size</span>
+        <span class="c-len" title="payload length / how it is encoded: in the 7-bit field, or in a 16- or 64-bit extended length (RFC 6455 5.2)">
+          length
+        </span>
+        <span class="c-size" title="bytes on the wire (→ the size after inflation, on the last frame of a compressed message)">size</span>
         <span class="c-preview">
           preview
           {!follow.value && view.length > 0 && (
@@ -192,7 +194,7 @@ function Cells({ row }: { row: Row }) {
         <span class="c-op" role="gridcell">{f.opcodeName}</span>
         <span class="c-flags mono" role="gridcell" aria-label={flagWords(row)}>{flags}</span>
         <span class="c-len" role="gridcell">
-          {f.payloadLength.toLocaleString('en')} <span class="muted">/{f.lengthBits}</span>
+          {f.payloadLength.toLocaleString('en')} <span class="muted" title={f.lengthBits === 7 ? "length in the 7-bit field" : `length in the ${f.lengthBits}-bit extended length`}>/{f.lengthBits}</span>
         </span>
         <span class="c-size" role="gridcell">{row.message?.event.compressed && row.message.frames.at(-1) === row ? `→ ${formatBytes(row.message.event.size)}` : formatBytes(f.wireLength)}</span>
       </>
