@@ -4,12 +4,26 @@
  * leaf certificates it signs for each host name on the fly. ECDSA P-256
  * throughout: its signatures and key generation cost a fraction of RSA's.
  */
-import 'reflect-metadata'; // @peculiar/x509's dependency injection (tsyringe) needs it loaded first
 import { webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+let library: Promise<typeof X509> | null = null;
+
+/**
+ * @peculiar/x509, loaded on first use: it takes a quarter of a second to
+ * load, which every command would pay at startup (read, decode, ...) though
+ * only TLS interception and `ca` make or read certificates.
+ */
+function loadX509(): Promise<typeof X509> {
+  library ??= (async () => {
+    await import('reflect-metadata'); // its dependency injection (tsyringe) needs this loaded first
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+    return x509;
+  })();
+  return library;
+}
 
 export type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -24,7 +38,7 @@ export const LEAF_VALIDITY_DAYS = 7;
 const BACKDATE_MS = DAY_MS;
 
 export interface CertificateAuthority {
-  certificate: x509.X509Certificate;
+  certificate: X509.X509Certificate;
   privateKey: CryptoKey;
 }
 
@@ -33,7 +47,8 @@ export function generateKeyPair(extractable: boolean): Promise<CryptoKeyPair> {
 }
 
 /** A fresh self-signed CA: may sign leaves (path length 0), nothing else. */
-export async function createCaCertificate(keys: CryptoKeyPair, commonName: string, now = new Date()): Promise<x509.X509Certificate> {
+export async function createCaCertificate(keys: CryptoKeyPair, commonName: string, now = new Date()): Promise<X509.X509Certificate> {
+  const x509 = await loadX509();
   return x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
     name: [{ CN: [commonName] }, { O: ['wsinspect'] }],
@@ -53,7 +68,8 @@ export async function createCaCertificate(keys: CryptoKeyPair, commonName: strin
  * A server certificate for `name` (a DNS name or an IP address), signed by
  * the CA, for the public key given (one key serves every leaf of a process).
  */
-export async function signLeaf(ca: CertificateAuthority, publicKey: CryptoKey, name: string, now = new Date()): Promise<x509.X509Certificate> {
+export async function signLeaf(ca: CertificateAuthority, publicKey: CryptoKey, name: string, now = new Date()): Promise<X509.X509Certificate> {
+  const x509 = await loadX509();
   const notAfter = Math.min(now.getTime() + LEAF_VALIDITY_DAYS * DAY_MS, ca.certificate.notAfter.getTime());
   return x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
@@ -78,11 +94,13 @@ export async function signLeaf(ca: CertificateAuthority, publicKey: CryptoKey, n
 /** A PKCS#8 PEM of a private key (for the CA file, and for Node's TLS with the in-memory leaf key). */
 export async function privateKeyPem(key: CryptoKey): Promise<string> {
   const der = await webcrypto.subtle.exportKey('pkcs8', key);
+  const x509 = await loadX509();
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 
 /** Reads a CA's PEM files back; the key comes back non-extractable (it only signs). */
 export async function importCa(certificatePem: string, keyPem: string): Promise<CertificateAuthority> {
+  const x509 = await loadX509();
   const certificate = new x509.X509Certificate(certificatePem);
   const der = x509.PemConverter.decodeFirst(keyPem);
   const privateKey = await webcrypto.subtle.importKey('pkcs8', der, EC_ALGORITHM, false, ['sign']);
