@@ -92,6 +92,8 @@ describe('wsinspect read', () => {
     const second = jsonLines(run(clean, unmasked, '--json', '--conn', '2').stdout);
     expect(second.length).toBeGreaterThan(3);
     expect(second.every((e) => e.conn === 2)).toBe(true);
+    // Renumbered, a message keeps its text.
+    expect(second.find((e) => e.type === 'message')).toMatchObject({ conn: 2, text: 'hi' });
   });
 
   it('--filter shows what matches, and an invalid expression is a usage error', () => {
