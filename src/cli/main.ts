@@ -9,23 +9,40 @@ import { EXIT_FAILED, EXIT_USAGE, UsageError, CheckFailed } from './errors.js';
 import { escapeForTerminal } from '../render/escape.js';
 import { rejectUnknownCommand } from './unknown-command.js';
 import { watchStdout } from './stdout-closed.js';
-import * as accept from './accept.js';
-import * as key from './key.js';
-import * as decode from './decode.js';
-import * as proxy from './proxy.js';
-import * as echo from './echo.js';
-import * as handshake from './handshake.js';
-import * as connect from './connect.js';
-import * as read from './read.js';
-import * as send from './send.js';
-import * as ca from './ca.js';
 import { addVersionOption } from './version.js';
-import * as replay from './replay.js';
 
-/** Each command module adds itself to the program; its action sets process.exitCode. */
-const commands = [proxy, echo, accept, key, decode, handshake, connect, read, send, replay, ca];
+interface CommandModule {
+  register(program: Command): void;
+}
 
-function buildProgram(): Command {
+/** Each command module adds itself to the program; its action sets process.exitCode. In the order help lists them. */
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  proxy: () => import('./proxy.js'),
+  echo: () => import('./echo.js'),
+  accept: () => import('./accept.js'),
+  key: () => import('./key.js'),
+  decode: () => import('./decode.js'),
+  handshake: () => import('./handshake.js'),
+  connect: () => import('./connect.js'),
+  read: () => import('./read.js'),
+  send: () => import('./send.js'),
+  replay: () => import('./replay.js'),
+  ca: () => import('./ca.js'),
+};
+
+/**
+ * The command modules `argv` needs: only the one it names, when its first
+ * word is a command (a command's imports are most of the startup time, and
+ * reading a capture needs none of the proxy's, the inspector server's or the
+ * TLS layer's); every one otherwise (help, the default command, a mistyped name).
+ */
+async function commandsFor(argv: string[]): Promise<CommandModule[]> {
+  const word = argv[2];
+  const names = word !== undefined && Object.hasOwn(COMMANDS, word) ? [word] : Object.keys(COMMANDS);
+  return Promise.all(names.map((name) => COMMANDS[name]!()));
+}
+
+function buildProgram(commands: CommandModule[]): Command {
   const program = new Command('wsinspect')
     .description('See and check the WebSocket protocol on the wire')
     .exitOverride()
@@ -45,7 +62,7 @@ function oneLineUsageError(text: string): string {
 
 async function main(argv: string[]): Promise<void> {
   watchStdout();
-  const program = buildProgram();
+  const program = buildProgram(await commandsFor(argv));
   try {
     await program.parseAsync(argv);
   } catch (err) {
