@@ -30,7 +30,7 @@ export const plain: Paint = (text) => text;
  * segmenter took a third of the pretty view's time.
  */
 export const NARROW_GLYPHS = '→←·…✔✘⚠▶↳⏸µ─│┌┐└┘├┤┬┴┼';
-const ONE_COLUMN_EACH = new RegExp(`^[\\x20-\\x7e${NARROW_GLYPHS}]*$`);
+const NARROW = new Set([...NARROW_GLYPHS].map((glyph) => glyph.charCodeAt(0)));
 
 /**
  * Columns `text` takes on a terminal: wide East Asian characters and emoji
@@ -38,7 +38,11 @@ const ONE_COLUMN_EACH = new RegExp(`^[\\x20-\\x7e${NARROW_GLYPHS}]*$`);
  * text of one-column characters only, the common case, is counted directly).
  */
 export function columns(text: string): number {
-  return ONE_COLUMN_EACH.test(text) ? text.length : stringWidth(text);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 0x20 || code > 0x7e) && !NARROW.has(code)) return stringWidth(text);
+  }
+  return text.length;
 }
 
 /** A line built from pieces, each painted on its own; `width` counts only what shows. */
@@ -190,6 +194,16 @@ export function connTag(conn: number): string {
 
 /** Local wall-clock time with milliseconds, `14:02:11.123`. */
 export function clock(ts: number): string {
+  // Events come many to the millisecond: the last one's clock is reused.
+  if (ts === lastClock.ts) return lastClock.text;
+  lastClock.ts = ts;
+  lastClock.text = formatClock(ts);
+  return lastClock.text;
+}
+
+const lastClock = { ts: NaN, text: '' };
+
+function formatClock(ts: number): string {
   const date = new Date(ts);
   const two = (n: number): string => String(n).padStart(2, '0');
   const millis = String(date.getMilliseconds()).padStart(3, '0');

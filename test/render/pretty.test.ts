@@ -593,3 +593,17 @@ test('wire text is fitted as escaping and measuring it character by character wo
     { numRuns: 500 },
   );
 });
+
+test('a frame whose preview ends inside a code point leaves nothing behind for the next frame line', async () => {
+  const c = conn(5);
+  const cut = Buffer.from('ab€').subarray(0, 4); // "ab" and the first two bytes of €
+  const out = await render([
+    c(frame({ payload: cut, fin: false })),
+    c(frame({ opcode: 0, payload: 'cd', messageKind: 'text' })),
+    c(frame({ payload: 'ef' })),
+  ]);
+  const lines = out.trimEnd().split('\n');
+  expect(lines[0]).toMatch(/"ab"…?$/);
+  expect(lines[1]).toMatch(/"cd"$/);
+  expect(lines[2]).toMatch(/"ef"$/);
+});
