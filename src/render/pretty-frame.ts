@@ -13,11 +13,11 @@ export function frameLine(frame: Stamped<FrameEvent>, layout: Layout): string {
   const { chalk } = layout;
   const mask = frame.maskKey === null ? 'unmasked' : `mask ${frame.maskKey}`;
   const line = eventLine(frame.conn, frame.ts, frame.from, layout)
-    .add(shortOpcode(frame).padEnd(7), isControl(frame.opcode) ? chalk.yellow : chalk.bold)
-    .add(`${flags(frame)} `.padEnd(7))
-    .add(mask.padEnd(14), frame.maskKey === null ? chalk.dim : undefined)
+    .addNarrow(shortOpcode(frame).padEnd(7), isControl(frame.opcode) ? chalk.yellow : chalk.bold)
+    .addNarrow(`${flags(frame)} `.padEnd(7))
+    .addNarrow(mask.padEnd(14), frame.maskKey === null ? chalk.dim : undefined)
     // Padded for up to 99 B: that keeps 80 columns for `1000 Normal Closure`; longer lengths push the preview along.
-    .add(`${`${frameLength(frame.payloadLength)} (${frame.lengthBits}-bit)`.padEnd(12)} `);
+    .addNarrow(`${`${frameLength(frame.payloadLength)} (${frame.lengthBits}-bit)`.padEnd(12)} `);
   const preview = framePreview(frame, layout.width - line.width, layout);
   // An empty preview leaves the padding of the length column behind.
   return line.add(preview).toString().trimEnd();

@@ -56,6 +56,13 @@ export class Line {
     return this;
   }
 
+  /** A piece the view made itself of one-column characters (ASCII, NARROW_GLYPHS): counted by its length, not measured. */
+  addNarrow(piece: string, paint?: Paint): this {
+    this.text += paint ? paint(piece) : piece;
+    this.width += piece.length;
+    return this;
+  }
+
   toString(): string {
     return this.text;
   }
@@ -222,11 +229,11 @@ export function paintSide(layout: Layout, from: Side): Paint {
 export function eventLine(conn: number, ts: number, from: Side, layout: Layout): Line {
   const { chalk } = layout;
   return new Line()
-    .add(connTag(conn), chalk.bold)
-    .add(clock(ts), chalk.dim)
-    .add(' ')
-    .add(arrow(from), paintSide(layout, from))
-    .add(' ');
+    .addNarrow(connTag(conn), chalk.bold)
+    .addNarrow(clock(ts), chalk.dim)
+    .addNarrow(' ')
+    .addNarrow(arrow(from), paintSide(layout, from))
+    .addNarrow(' ');
 }
 
 /** Byte counts in SI units (`512 B`, `1.2 kB`, `3.4 MB`), as network tools show them. */
