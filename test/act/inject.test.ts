@@ -1,7 +1,8 @@
 /**
  * Injection into live proxied connections, over loopback with independent
  * peers: `ws` on both ends (with and without permessage-deflate), the python
- * `websockets` client, and a raw TCP server that records the bytes a
+ * `websockets` client and server (/usr/bin/python3's), the echo server on
+ * both engines (uWS and ws), and a raw TCP server that records the bytes a
  * hand-built frame arrives as. Each peer's own library must accept what was
  * injected, and the connection must go on working.
  */
@@ -14,7 +15,7 @@ import { sendToConnection, type ActTarget } from '../../src/act/api.js';
 import { startEchoServer } from '../../src/echo/echo-server.js';
 import { encodeFrame } from '../../src/inspector/frame-encoder.js';
 import { headEnd, onCleanup, once, startRawServer, startTestProxy, upgradeResponse, Waitable } from '../helpers/net.js';
-import { pair, targetOf } from './peers.js';
+import { pair, Received, targetOf } from './peers.js';
 
 function send(target: ActTarget, body: object, conn = '1') {
   const answer = sendToConnection(target, conn, body);
@@ -130,7 +131,7 @@ test('a hand-built malformed frame reaches the server byte for byte', async () =
 const PY_CLIENT = fileURLToPath(new URL('./py-client.py', import.meta.url));
 
 describe.each([false, true])('python websockets client (deflate %s) ⇄ proxy ⇄ uWS echo', (deflate) => {
-  test('text, binary, ping and close injected toward the client are accepted by its library', async () => {
+  test('text, binary, pong, ping and close injected toward the client are accepted by its library', async () => {
     const echo = await startEchoServer({ port: 0, deflate });
     onCleanup(() => echo.close());
     const { proxy, log } = await startTestProxy(echo.url);
@@ -142,6 +143,7 @@ describe.each([false, true])('python websockets client (deflate %s) ⇄ proxy �
     const target = targetOf(proxy);
     send(target, { to: 'client', type: 'text', text: 'héllo python' });
     send(target, { to: 'client', type: 'binary', base64: 'AP8=' });
+    send(target, { to: 'client', type: 'pong', text: 'unasked' }); // an unsolicited pong is allowed, and ignored
     send(target, { to: 'client', type: 'ping', text: 'py?' });
     // The python library answers the ping on its own: a pong with the same payload, from the client.
     const pong = await log.next('frame', (e) => e.opcodeName === 'pong' && e.from === 'client');
@@ -153,6 +155,79 @@ describe.each([false, true])('python websockets client (deflate %s) ⇄ proxy �
       { event: 'message', hex: '00ff' },
       { event: 'close', code: 4002, reason: 'done' },
     ]);
+  });
+});
+
+const PY_SERVER = fileURLToPath(new URL('./py-server.py', import.meta.url));
+
+describe.each([false, true])('ws client ⇄ proxy ⇄ python websockets server (deflate %s)', (deflate) => {
+  test('text, binary, ping, pong and close injected toward the server are accepted by its library, between compressed messages', async () => {
+    const child = spawn('/usr/bin/python3', [PY_SERVER, deflate ? 'deflate' : 'plain'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    onCleanup(() => child.kill());
+    const lines = new PyLines(child.stdout);
+    await lines.until(() => lines.seen.length > 0, 'the python server to listen');
+    const { port } = lines.seen[0] as { port: number };
+    const { proxy, log } = await startTestProxy(`ws://127.0.0.1:${port}/`);
+    const client = new WebSocket(proxy.url, { perMessageDeflate: deflate ? { threshold: 0 } : false });
+    onCleanup(() => client.terminate());
+    const atClient = new Received(client);
+    await once(client, 'open');
+    const target = targetOf(proxy);
+
+    client.send('before '.repeat(10));
+    await atClient.until(() => atClient.messages.length === 1, 'the answer to the first message');
+    send(target, { to: 'server', type: 'text', text: 'héllo python server' });
+    send(target, { to: 'server', type: 'binary', base64: 'AP8=' });
+    send(target, { to: 'server', type: 'ping', text: 'py?' });
+    send(target, { to: 'server', type: 'pong', text: 'unasked' });
+    client.send('after '.repeat(10));
+    // The python library answers the ping on its own: a pong with the same payload, from the server.
+    const pong = await log.next('frame', (e) => e.opcodeName === 'pong' && e.from === 'server');
+    expect(pong.payloadHex).toBe(Buffer.from('py?').toString('hex'));
+    await atClient.until(() => atClient.messages.length === 3, 'the answers');
+    // Its answers reach the client (compressed when negotiated): the connection goes on.
+    expect(atClient.texts()).toEqual(['got: ' + 'before '.repeat(10), 'got: héllo python server', 'got: ' + 'after '.repeat(10)]);
+    send(target, { to: 'server', type: 'close', code: 4003, reason: 'bye python' });
+    await lines.until(() => lines.seen.some((l) => l.event === 'close'), 'the python server to close');
+    expect(lines.seen.slice(1)).toEqual([
+      { event: 'open', extensions: deflate ? ['permessage-deflate'] : [] },
+      { event: 'message', text: 'before '.repeat(10) },
+      { event: 'message', text: 'héllo python server' },
+      { event: 'message', hex: '00ff' },
+      { event: 'message', text: 'after '.repeat(10) },
+      { event: 'close', code: 4003, reason: 'bye python' },
+    ]);
+    await atClient.until(() => atClient.close !== null, 'the close at the client');
+    expect(atClient.close?.code).toBe(4003); // the server's answering close, passed on
+    expect(atClient.errors).toEqual([]);
+    expect(log.of('violation', 1)).toEqual([]);
+    if (deflate) expect(log.of('message', 1).filter((m) => !m.injected && m.compressed).length).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe.each(['uws', 'ws'] as const)('ws client ⇄ proxy ⇄ the echo server (%s engine)', (engine) => {
+  test('text, binary and ping injected toward the server come back from it; a close is answered', async () => {
+    const echo = await startEchoServer({ port: 0, engine });
+    onCleanup(() => echo.close());
+    const { proxy, log } = await startTestProxy(echo.url);
+    const client = new WebSocket(proxy.url, { perMessageDeflate: false });
+    onCleanup(() => client.terminate());
+    const atClient = new Received(client);
+    await once(client, 'open');
+    const target = targetOf(proxy);
+    send(target, { to: 'server', type: 'text', text: 'injected → echo' });
+    send(target, { to: 'server', type: 'binary', base64: Buffer.from([1, 2, 3]).toString('base64') });
+    send(target, { to: 'server', type: 'ping', text: 'echo?' });
+    client.send('mine');
+    await atClient.until(() => atClient.messages.length === 3, 'the echoes');
+    expect(atClient.texts()).toEqual(['injected → echo', 'bin:010203', 'mine']);
+    const pong = await log.next('frame', (e) => e.opcodeName === 'pong' && e.from === 'server');
+    expect(pong.payloadHex).toBe(Buffer.from('echo?').toString('hex'));
+    send(target, { to: 'server', type: 'close', code: 4004, reason: 'bye echo' });
+    await atClient.until(() => atClient.close !== null, 'the close at the client');
+    expect(atClient.close?.code).toBe(4004);
+    expect(atClient.errors).toEqual([]);
+    expect(log.of('violation', 1)).toEqual([]);
   });
 });
 

@@ -531,14 +531,20 @@ describe('injection points', () => {
   const second = [masked(1, 'two-', false), masked(0, 'end')];
   const injected = masked(1, 'INJ');
 
-  function injectMidMessage(split: (bytes: Uint8Array) => Uint8Array[]) {
-    const connection = open();
+  /** Everything a connection's outputs said, in order. */
+  function outputs() {
     const events: InspectorEvent[] = [];
     const forwarded: Uint8Array[] = [];
     const take = (out: { events: InspectorEvent[]; forward: Uint8Array[] }) => {
       events.push(...out.events);
       forwarded.push(...out.forward.map((b) => Buffer.from(b)));
     };
+    return { events, forwarded, take };
+  }
+
+  function injectMidMessage(split: (bytes: Uint8Array) => Uint8Array[]) {
+    const connection = open();
+    const { events, forwarded, take } = outputs();
     take(connection.push('client', first[0]!));
     take(connection.inject('client', injected));
     expect(connection.waitingInjections('client')).toBe(1);
@@ -584,12 +590,7 @@ describe('injection points', () => {
     for (let at = 0; at <= stream.length; at++) {
       for (const pieces of ['whole', 'bytes'] as const) {
         const connection = open();
-        const events: InspectorEvent[] = [];
-        const forwarded: Uint8Array[] = [];
-        const take = (out: { events: InspectorEvent[]; forward: Uint8Array[] }) => {
-          events.push(...out.events);
-          forwarded.push(...out.forward.map((b) => Buffer.from(b)));
-        };
+        const { events, forwarded, take } = outputs();
         take(connection.push('client', stream.subarray(0, at)));
         take(connection.inject('client', ping));
         take(connection.inject('client', data));
