@@ -130,7 +130,7 @@ export async function replayConnection(target: ActTarget, connParam: string, bod
   const settings = { mode, speed: null, timeoutMs: REPLAY_TIMEOUT_MS, insecure: via !== null };
   // Reported nowhere: the page gets the comparison, and the replay's events through the proxy.
   const result = await replayRecording(recording, endpoint, settings, UNREPORTED);
-  if ('failed' in result) return error(502, `the replay could not connect: ${result.failed}`);
+  if ('failed' in result) return error(409, `the replay's handshake failed: ${result.failed}`);
   const shown = ({ kind, payload }: Compared) => (kind === 'text' ? { kind, text: payload.toString('utf8') } : { kind, base64: payload.toString('base64') });
   return {
     status: 200,

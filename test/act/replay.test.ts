@@ -11,7 +11,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import WebSocket from 'ws';
+import type { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
 import { startEchoServer } from '../../src/echo/echo-server.js';
 import type { WireEvent } from '../../src/inspector/events.js';
 import { compareMessages } from '../../src/replay/compare.js';
@@ -260,5 +261,24 @@ describe('POST /api/connections/:conn/replay (the page\'s Replay button)', () =>
     // It went through the proxy: connection 2, with the same messages.
     await log.end(2);
     expect(log.of('message', 2).filter((m) => m.from === 'client').map((m) => m.text)).toEqual(['one', 'two']);
+  });
+
+  test('a replay whose handshake the server refuses is a 409 saying why', async () => {
+    // A server that lets one connection in, then refuses every other (ws answers 401).
+    let admitted = 0;
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, verifyClient: () => admitted++ === 0 });
+    onCleanup(() => server.close());
+    await once(server, 'listening');
+    server.on('connection', (peer) => peer.on('message', (data) => peer.send(String(data))));
+    const { proxy, inspector, log } = await startInspected({ upstream: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/` });
+    const ws = new WebSocket(proxy.url, { perMessageDeflate: false });
+    await once(ws, 'open');
+    ws.send('once');
+    await once(ws, 'message');
+    ws.close(1000);
+    await log.end(1);
+    const refused = await request(inspector, '/api/connections/1/replay', { method: 'POST', body: '{}' });
+    expect(refused.status).toBe(409);
+    expect(JSON.parse(refused.body)).toEqual({ error: expect.stringMatching(/^the replay's handshake failed: server answered 401 Unauthorized$/) });
   });
 });
