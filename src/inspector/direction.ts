@@ -167,10 +167,9 @@ export class DirectionInspector implements FrameSink, FrameState {
   }
 
   push(chunk: Uint8Array): InspectorEvent[] {
-    this.out = [];
     this.stats.wireBytes += chunk.length;
     if (!this.abandoned) this.decoder.push(chunk);
-    return this.out;
+    return this.takeOut();
   }
 
   /**
@@ -179,12 +178,23 @@ export class DirectionInspector implements FrameSink, FrameState {
    * far that is, and the rest is to be pushed after the insertion.
    */
   pushToBoundary(chunk: Uint8Array, until: Boundary = 'message'): { consumed: number; events: InspectorEvent[] } {
-    this.out = [];
     this.stopAtBoundary = until;
     const consumed = this.abandoned ? chunk.length : this.decoder.push(chunk);
     this.stopAtBoundary = null;
     this.stats.wireBytes += consumed;
-    return { consumed, events: this.out };
+    return { consumed, events: this.takeOut() };
+  }
+
+  /**
+   * The events of this push, let go of: kept until the next push they would live
+   * a second on an idle connection, long enough to reach V8's old generation,
+   * and under load thousands of connections' worth of them pile up there between
+   * full collections (connections bench: RSS at peak).
+   */
+  private takeOut(): InspectorEvent[] {
+    const out = this.out;
+    this.out = [];
+    return out;
   }
 
   /**

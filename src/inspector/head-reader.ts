@@ -13,21 +13,21 @@ export interface HeadRead<K extends HeadKind> {
 }
 
 export class HeadReader<K extends HeadKind> {
-  private parser: HeadParser<K>;
+  /** The parser of the head being read; made with its first bytes. */
+  private parser: HeadParser<K> | null = null;
   private chunks: Buffer[] = [];
 
-  constructor(private readonly kind: K) {
-    this.parser = new HeadParser(kind);
-  }
+  constructor(private readonly kind: K) {}
 
   /** Null until the head is complete (or known malformed); then ready for the next head. */
   push(data: Uint8Array): HeadRead<K> | null {
     this.chunks.push(Buffer.from(data));
-    const result = this.parser.push(data);
+    const result = (this.parser ??= new HeadParser(this.kind)).push(data);
     if (result === null) return null;
     const received = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     this.chunks = [];
-    this.parser = new HeadParser(this.kind);
+    this.parser = null;
     return { result, received };
   }
 }
+

@@ -48,6 +48,7 @@ export class Session {
 
   response(head: HttpResponseHead): InspectorEvent[] {
     const { event, violations, negotiated } = checkResponse(this.requestHead, head);
+    this.requestHead = null; // its checks are done; connections are many
     const events: InspectorEvent[] = [event, ...violations];
     if (!negotiated) return events;
     const common = {
