@@ -1,8 +1,10 @@
-/** stdout's bounded queue (output-queue.ts) and --json-lossy's dropping sink (lossy.ts), on a stdout whose flushes the test releases. */
+/** stdout's bounded queue (output-queue.ts) and --json-lossy's dropping sink (lossy.ts), on a stdout whose flushes the test releases; the pretty view's line for a gap. */
+import { Chalk } from 'chalk';
 import { expect, test } from 'vitest';
 import { stamp, type WireEvent } from '../../src/inspector/events.js';
 import { OutputQueue } from '../../src/render/output-queue.js';
 import { createLossySink } from '../../src/render/lossy.js';
+import { createPrettySink } from '../../src/render/pretty.js';
 import type { EventSink } from '../../src/render/sink.js';
 
 /** A stdout that flushes only when told: `flush(n)` lets the oldest n writes out. */
@@ -89,4 +91,12 @@ test('--json-lossy: a gap still open when the sink closes is reported then', asy
   await sink.close();
   expect(inner.events).toMatchObject([{ type: 'dropped', conn: 3, events: 1, since: 7 }]);
   expect(inner.closed).toBe(true);
+});
+
+test('the pretty view shows a gap as one line on its connection', async () => {
+  let text = '';
+  const sink = createPrettySink({ write: (chunk) => ((text += chunk), true) }, { chalk: new Chalk({ level: 0 }), width: 100 });
+  sink.write({ type: 'dropped', conn: 4, ts: 2, events: 120, since: 1 });
+  await sink.close();
+  expect(text).toBe('#4 … 120 events not shown: stdout could not keep up (--json-lossy)\n');
 });
