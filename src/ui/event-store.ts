@@ -187,8 +187,20 @@ export class EventStore {
       return true;
     };
     // Segments untouched by this eviction stay as they are; only those losing events are rebuilt.
+    // Most are decided by the connections they hold, without looking at their events.
     const kept: Segment[] = [];
     for (const segment of this.segments) {
+      const conns = segment.connections();
+      if (conns && trimLeft <= 0) {
+        if (conns.every((conn) => gone.has(conn))) {
+          this.events -= segment.length;
+          continue;
+        }
+        if (!conns.some((conn) => gone.has(conn) || (conn === 0 && noticesToDrop > 0))) {
+          kept.push(segment);
+          continue;
+        }
+      }
       const survivors: number[] = [];
       for (let i = 0; i < segment.length; i++) if (keep(segment, i)) survivors.push(i);
       this.events -= segment.length - survivors.length;

@@ -28,6 +28,8 @@ export enum Kind {
 export const SEGMENT_BYTES = 256 * 1024;
 /** Event slots a new segment starts with (doubled as needed). */
 const FIRST_SLOTS = 1024;
+/** Connections a segment lists (past them, eviction looks at each of its events). */
+const MAX_LISTED = 16;
 const COMMA = 0x2c;
 
 /**
@@ -43,6 +45,9 @@ export class Segment {
   private seqs: Float64Array;
   private conns: Float64Array;
   private kinds: Uint8Array;
+  /** The connections with events here (0: the store's own notices), or null when more than MAX_LISTED. */
+  private listed: number[] | null = [];
+  private lastConn = -1;
 
   constructor(capacity = SEGMENT_BYTES, slots = FIRST_SLOTS) {
     this.buffer = Buffer.allocUnsafeSlow(capacity);
@@ -66,6 +71,15 @@ export class Segment {
 
   kind(i: number): Kind {
     return this.kinds[i]!;
+  }
+
+  /**
+   * The connections with events in this segment (0 for the store's notices),
+   * or null when there are too many to list: eviction decides a whole
+   * segment from them without looking at its events.
+   */
+  connections(): readonly number[] | null {
+    return this.listed;
   }
 
   /** Index of the first event whose sequence number is >= `seq` (length when none). */
@@ -149,6 +163,10 @@ export class Segment {
     this.seqs[i] = seq;
     this.conns[i] = conn;
     this.kinds[i] = kind;
+    if (conn !== this.lastConn && this.listed) {
+      this.lastConn = conn;
+      if (!this.listed.includes(conn)) this.listed = this.listed.length < MAX_LISTED ? [...this.listed, conn] : null;
+    }
   }
 
   private resize(slots: number): void {

@@ -133,12 +133,15 @@ describe('EventStore', () => {
     expect(notices.at(-1)!.droppedConnections).toBe(store.stats().droppedConnections);
   });
 
-  test('evictions across many segments keep exactly the surviving connections, in order', () => {
-    const store = new EventStore(400_000);
+  test.each([
+    { segments: 'many connections per segment (each event looked at)', keep: 400_000, conns: 600, repeat: 1 },
+    { segments: 'a few connections per segment (segments decided whole)', keep: 2_000_000, conns: 200, repeat: 2000 },
+  ])('evictions keep exactly the surviving connections, in order: $segments', ({ keep, conns, repeat }) => {
+    const store = new EventStore(keep);
     const all: LiveEvent[] = [connection(1), handshake(1)];
     for (const event of all) store.add(event as never);
-    for (let conn = 2; conn <= 600; conn++) {
-      const events = [...conversation(conn, `text of ${conn}`), frame(1, 'client', 1, 9)];
+    for (let conn = 2; conn <= conns; conn++) {
+      const events = [...conversation(conn, `text of ${conn} `.repeat(repeat)), frame(1, 'client', 1, 9)];
       for (const event of events) store.add(event);
       all.push(...events);
     }
