@@ -10,6 +10,7 @@ import { captureFormat, readCapture, CaptureFileError } from '../capture/read-ca
 import { PcapngRewrite } from '../capture/pcapng-rewrite.js';
 import type { PcapngRecorder } from '../capture/pcapng-recorder.js';
 import { openPcap } from './pcap-option.js';
+import { fileOutput } from './stdout-file.js';
 import type { WireEvent } from '../inspector/events.js';
 import type { FlowEvent } from '../capture/tcp-tracker.js';
 import { DecodedMessage } from '../inspector/message-event.js';
@@ -71,7 +72,8 @@ export function register(program: Command): void {
     .option('--ui [host:port]', `also serve what was read in the web inspector until Ctrl-C (default ${DEFAULT_UI})`)
     .addHelpText('after', HELP_AFTER)
     .action(async (files: string[], options: ReadOptions) => {
-      process.exitCode = await runRead(files, options, process.stdout, process.stderr);
+      const stdout = fileOutput(1, process.stdout.isTTY) ?? process.stdout;
+      process.exitCode = await runRead(files, options, stdout, process.stderr);
     });
 }
 

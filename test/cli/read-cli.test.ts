@@ -1,6 +1,6 @@
 /** `wsinspect read` through the built CLI, as a user runs it. */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -116,6 +116,21 @@ describe('wsinspect read', () => {
     const har = run(notJson);
     expect(har.status).toBe(2);
     expect(har.stderr).toMatch(/^wsinspect: .*bad\.har: not a HAR file: the JSON does not parse \(.*\)\n$/);
+  });
+
+  it('writes the same to a file as to a pipe (a file is written through one reused buffer), long lines too', () => {
+    // 64 KiB of NULs: valid text, each escaped as \u0000 in JSON, a line longer than the buffer takes at once.
+    const nuls = capture('nuls.pcapng', [encodeFrame({ opcode: 1, payload: Buffer.alloc(65_536), maskKey: KEY })]);
+    for (const args of [[clean, nuls, '--json'], [clean, nuls]]) {
+      const piped = run(...args);
+      const out = join(dir, 'stdout.txt');
+      const fd = openSync(out, 'w');
+      const toFile = spawnSync(process.execPath, [MAIN, 'read', ...args], { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+      closeSync(fd);
+      expect(toFile.status).toBe(piped.status);
+      expect(readFileSync(out, 'utf8')).toBe(piped.stdout);
+    }
+    expect(run(nuls, '--json').stdout.length).toBeGreaterThan(6 * 65_536);
   });
 
   it('shows what a truncated capture holds, then says where it was cut, exit 2', () => {
