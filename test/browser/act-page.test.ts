@@ -162,6 +162,11 @@ describe.runIf(haveChromium)('acting from the inspector page (Chromium)', () => 
     // The peer's own messages carry no injected mark.
     expect(await page.locator('.trow.injected').count()).toBe(2);
     await page.screenshot({ path: join(SHOTS, 'released.png') });
+    // The details say it in words.
+    await row('hold: drop me').click();
+    await page.locator('.message-detail').getByText('#3 held by --intercept, then dropped: the receiver never got it').waitFor();
+    await page.locator('.trow.injected', { hasText: 'edited: hold no more' }).click();
+    await page.locator('.message-detail').getByText('injected by wsinspect in place of held message #2').waitFor();
 
     // The frames view marks the frames of held messages too.
     await page.getByRole('radio', { name: 'frames' }).click();

@@ -51,6 +51,17 @@ export function ActMark({ row }: { row: Row }) {
   );
 }
 
+/** The same in words, for the frame and message details (empty when wsinspect did nothing to it). */
+export function actNote(row: Row): string {
+  const hold = holdOf(row);
+  const editOf = row.kind === 'note' ? null : row.editOf;
+  const notes = [
+    injected(row) ? (editOf === null ? 'injected by wsinspect' : `injected by wsinspect in place of held message #${editOf}`) : '',
+    hold ? `#${hold.id} ${TOLD[hold.state]}` : '',
+  ];
+  return notes.filter(Boolean).map((note) => ` · ${note}`).join('');
+}
+
 function injected(row: Row): boolean {
   return row.kind !== 'note' && row.event.injected === true;
 }

@@ -9,6 +9,7 @@ import { layoutFrame, type FrameLayout } from '../model/frame-layout.js';
 import type { FrameRow } from '../model/store.js';
 import { formatBytes, formatClock, visible } from '../format.js';
 import { BitDiagram } from './bit-diagram.js';
+import { actNote } from './act-mark.js';
 import { CopyButton } from './copy-button.js';
 import { isLit, lightProps } from './field-hover.js';
 import { HexDump } from './hex-dump.js';
@@ -31,7 +32,7 @@ export function FrameDetail({ row }: { row: FrameRow }) {
         </h3>
         <span class="muted">
           {formatClock(f.ts)} · connection {f.conn} · byte {f.offset.toLocaleString('en')} of the {f.from}'s stream
-          {f.injected ? ' · injected by wsinspect' : ''}
+          {actNote(row)}
         </span>
         <div class="actions">
           <CopyButton label={complete ? 'Copy frame as hex' : `Copy first ${layout.header.length + layout.wire.length} bytes as hex`} text={frameHex} />

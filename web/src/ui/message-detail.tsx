@@ -6,6 +6,7 @@ import { fromBase64, toBase64, utf8 } from '../model/bytes.js';
 import type { MessageRow } from '../model/store.js';
 import { formatBytes, formatClock } from '../format.js';
 import { selectedSeq, watchBatches } from '../state.js';
+import { actNote } from './act-mark.js';
 import { CopyButton } from './copy-button.js';
 import { BinaryPayload, TextPayload } from './payload-view.js';
 import { ViolationList } from './violation-item.js';
@@ -22,7 +23,7 @@ export function MessageDetail({ row }: { row: MessageRow }) {
         <span class="muted">
           {formatClock(m.ts)} · connection {m.conn} · {m.frames === null ? 'frames not recorded' : `${m.frames} frame${m.frames === 1 ? '' : 's'}`}
           {m.wireBytes !== null && (m.compressed ? ` · ${formatBytes(m.wireBytes)} compressed on the wire → ${formatBytes(m.size)} inflated` : ` · ${formatBytes(m.wireBytes)} on the wire`)}
-          {m.injected ? ' · injected by wsinspect' : ''}
+          {actNote(row)}
         </span>
       </header>
       <ViolationList violations={row.violations} />
