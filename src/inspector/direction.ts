@@ -243,19 +243,18 @@ export class DirectionInspector implements FrameSink, FrameState {
     if (this.role === 'message') this.message!.wireBytes += header.headerLength + header.payloadLength;
   }
 
-  onPayload(data: Uint8Array, payloadOffset: number): void {
+  onPayload(chunk: Uint8Array, start: number, end: number, payloadOffset: number): void {
     const header = this.header!;
+    const message = this.role === 'message' ? this.message! : null;
+    if (message?.direct) {
+      unmaskTo(message.direct, payloadOffset, chunk, start, end, header.maskKey, payloadOffset & 3);
+      message.size += end - start;
+      return;
+    }
+    const data = start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end);
     if (this.role === 'control') {
       this.controlLength = this.copyUnmasked(this.control, this.controlLength, data, payloadOffset);
-    } else if (this.role === 'message') {
-      const message = this.message!;
-      if (message.direct) {
-        const mask = header.maskKey;
-        if (mask) unmaskTo(message.direct, payloadOffset, data, mask, payloadOffset & 3);
-        else message.direct.set(data, payloadOffset);
-        message.size += data.length;
-        return;
-      }
+    } else if (message) {
       if (this.payloadHeads && this.frameHeadLength < FRAME_HEAD_BYTES) {
         this.frameHeadLength = this.copyUnmasked(this.frameHead, this.frameHeadLength, data, payloadOffset);
       }

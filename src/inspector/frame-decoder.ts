@@ -30,8 +30,12 @@ export interface FrameHeader {
  */
 export interface FrameSink {
   onHeader(header: FrameHeader): void;
-  /** `data` is a view valid only during the call; `payloadOffset` is its position in the payload. */
-  onPayload(data: Uint8Array, payloadOffset: number): void;
+  /**
+   * The payload's next bytes are chunk[start..end) (the caller's chunk, valid
+   * only during the call: no view is made per frame); `payloadOffset` is where
+   * they are in the payload.
+   */
+  onPayload(chunk: Uint8Array, start: number, end: number, payloadOffset: number): void;
   onFrameEnd(): void;
   /** The framing is lost (a 64-bit length with its top bit set): nothing more will be decoded. */
   onLost(header: FrameHeader, reason: string): void;
@@ -100,7 +104,7 @@ export class FrameDecoder {
       } else if (this.state === State.Payload) {
         const header = this.header;
         const take = Math.min(n - pos, header.payloadLength - this.payloadSeen);
-        this.sink.onPayload(chunk.subarray(pos, pos + take), this.payloadSeen);
+        this.sink.onPayload(chunk, pos, pos + take, this.payloadSeen);
         this.payloadSeen += take;
         pos += take;
         this.position += take;

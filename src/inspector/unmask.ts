@@ -39,29 +39,35 @@ export function unmaskInto(dst: Uint8Array, src: Uint8Array, mask: Uint8Array, p
 const rotated = Buffer.alloc(4);
 
 /**
- * Writes src unmasked into dst[at..at+src.length): a frame's payload
- * straight into the buffer that keeps it, one pass, no scratch. `phase` as
- * for unmaskInto.
+ * Writes src[start..end) unmasked (copied when `mask` is null) into
+ * dst[at..): a frame's payload straight into the buffer that keeps it, one
+ * pass, no scratch, and no view of src made for small pieces. `phase` as for
+ * unmaskInto.
  */
-export function unmaskTo(dst: Uint8Array, at: number, src: Uint8Array, mask: Uint8Array, phase: number): void {
-  const n = src.length;
+export function unmaskTo(dst: Uint8Array, at: number, src: Uint8Array, start: number, end: number, mask: Uint8Array | null, phase: number): void {
+  const n = end - start;
+  if (!mask) {
+    if (n < NATIVE_FROM) for (let i = 0; i < n; i++) dst[at + i] = src[start + i]!;
+    else dst.set(src.subarray(start, end), at);
+    return;
+  }
   const m0 = mask[phase & 3]!, m1 = mask[(phase + 1) & 3]!, m2 = mask[(phase + 2) & 3]!, m3 = mask[(phase + 3) & 3]!;
   if (nativeMask && n >= NATIVE_FROM) {
     rotated[0] = m0;
     rotated[1] = m1;
     rotated[2] = m2;
     rotated[3] = m3;
-    nativeMask(src, rotated, dst, at, n);
+    nativeMask(start === 0 && end === src.length ? src : src.subarray(start, end), rotated, dst, at, n);
     return;
   }
   let i = 0;
   for (; i + 4 <= n; i += 4) {
-    dst[at + i] = src[i]! ^ m0;
-    dst[at + i + 1] = src[i + 1]! ^ m1;
-    dst[at + i + 2] = src[i + 2]! ^ m2;
-    dst[at + i + 3] = src[i + 3]! ^ m3;
+    dst[at + i] = src[start + i]! ^ m0;
+    dst[at + i + 1] = src[start + i + 1]! ^ m1;
+    dst[at + i + 2] = src[start + i + 2]! ^ m2;
+    dst[at + i + 3] = src[start + i + 3]! ^ m3;
   }
-  for (; i < n; i++) dst[at + i] = src[i]! ^ mask[(phase + i) & 3]!;
+  for (; i < n; i++) dst[at + i] = src[start + i]! ^ mask[(phase + i) & 3]!;
 }
 
 /**
@@ -83,7 +89,7 @@ export class MaskScratch {
     }
     const piece = start === 0 && end === src.length ? src : src.subarray(start, end);
     if (nativeMask && n >= NATIVE_FROM) {
-      unmaskTo(bytes, 0, piece, mask, phase);
+      unmaskTo(bytes, 0, piece, 0, n, mask, phase);
       return n;
     }
     const m0 = mask[phase & 3]!, m1 = mask[(phase + 1) & 3]!, m2 = mask[(phase + 2) & 3]!, m3 = mask[(phase + 3) & 3]!;

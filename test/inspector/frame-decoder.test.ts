@@ -36,7 +36,8 @@ class Recorder implements FrameSink {
     this.received = 0;
   }
 
-  onPayload(data: Uint8Array, payloadOffset: number): void {
+  onPayload(chunk: Uint8Array, start: number, end: number, payloadOffset: number): void {
+    const data = chunk.subarray(start, end);
     const frame = this.current();
     check(frame !== undefined && !frame.ended, 'payload outside a frame');
     check(payloadOffset === this.received, `payload offset ${payloadOffset}, expected ${this.received}`);

@@ -14,7 +14,8 @@ function parse(bytes: Uint8Array): { header: FrameHeader; payload: Buffer } {
   const parts: Buffer[] = [];
   const decoder = new FrameDecoder({
     onHeader: (h) => (header = h),
-    onPayload: (data, offset) => {
+    onPayload: (chunk, start, end, offset) => {
+      const data = chunk.subarray(start, end);
       const out = Buffer.alloc(data.length);
       if (header!.maskKey) unmaskInto(out, data, header!.maskKey, offset & 3);
       else out.set(data);

@@ -78,3 +78,28 @@ describe('MaskScratch', () => {
     }
   });
 });
+
+test('unmaskTo writes any range of the source, masked or copied, at any place and phase, as the byte-wise definition', async () => {
+  const fc = (await import('fast-check')).default;
+  const { unmaskTo } = await import('../../src/inspector/unmask.js');
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ maxLength: 700 }), // across the size where the native loop takes over
+      fc.option(fc.uint8Array({ minLength: 4, maxLength: 4 }), { nil: null }),
+      fc.nat(3),
+      fc.nat(8),
+      fc.nat(),
+      fc.nat(),
+      (src, mask, phase, at, a, b) => {
+        const start = src.length === 0 ? 0 : a % (src.length + 1);
+        const end = start + (src.length === 0 ? 0 : b % (src.length - start + 1));
+        const dst = new Uint8Array(at + end - start + 3).fill(7);
+        const expected = dst.slice();
+        for (let i = 0; i < end - start; i++) expected[at + i] = src[start + i]! ^ (mask ? mask[(phase + i) & 3]! : 0);
+        unmaskTo(dst, at, src, start, end, mask, phase);
+        expect(Buffer.from(dst).toString('hex')).toBe(Buffer.from(expected).toString('hex'));
+      },
+    ),
+    { numRuns: 400 },
+  );
+});
