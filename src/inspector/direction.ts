@@ -343,7 +343,7 @@ export class DirectionInspector implements FrameSink, FrameState {
     message.frames = 1;
     message.wireBytes = 0;
     message.size = 0;
-    message.preview.length = 0;
+    if (message.preview.length !== 0) message.preview.length = 0; // (the setter is slow; a direct message never used it)
     message.previewLength = 0;
     message.text = kind === 'text';
     message.utf8Reported = false;
@@ -401,7 +401,7 @@ export class DirectionInspector implements FrameSink, FrameState {
     message.direct = null;
     if (message.text && !message.utf8Reported && !partial && !this.utf8.end()) this.reportUtf8(message);
     const preview = direct ?? asBuffer(message.preview.length === 1 ? message.preview[0]! : Buffer.concat(message.preview));
-    message.preview.length = 0;
+    if (message.preview.length !== 0) message.preview.length = 0; // (the setter is slow; a direct message never used it)
     const truncated = direct ? false : partial || message.size > message.previewLength;
     const event = new DecodedMessage(this.side, message.kind, message.frames, message.compressed, message.wireBytes, message.size, truncated, preview);
     this.stats.messages++;
