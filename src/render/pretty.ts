@@ -23,6 +23,7 @@ import {
 } from './pretty-lines.js';
 import type { Layout } from './pretty-text.js';
 import type { EventSink, Stamped, TextOut } from './sink.js';
+import { tickBatched } from './tick-batch.js';
 
 export interface PrettyOptions {
   chalk: ChalkInstance;
@@ -42,9 +43,6 @@ export interface PrettyOptions {
   batched?: boolean;
 }
 
-/** A tick's lines are written at once, or sooner past this many characters. */
-const BATCH_CHARS = 64 * 1024;
-
 export function createPrettySink(out: TextOut, options: PrettyOptions): EventSink {
   const layout: Layout = {
     chalk: options.chalk,
@@ -52,30 +50,8 @@ export function createPrettySink(out: TextOut, options: PrettyOptions): EventSin
     verbose: options.verbose ?? false,
     headerTables: options.headerTables ?? true,
   };
-  const batched = options.batched ? batchedOut(out) : null;
+  const batched = options.batched ? tickBatched(out) : null;
   return new PrettySink(batched ?? out, layout, options.detail ?? DEFAULT_DETAIL, batched?.flush);
-}
-
-/** `out` with the writes of one tick joined into one. */
-function batchedOut(out: TextOut): TextOut & { flush(): void } {
-  let batch = '';
-  let timer: NodeJS.Immediate | null = null;
-  const flush = (): void => {
-    if (timer) clearImmediate(timer);
-    timer = null;
-    if (batch === '') return;
-    out.write(batch);
-    batch = '';
-  };
-  return {
-    write(text) {
-      batch += text;
-      if (batch.length >= BATCH_CHARS) flush();
-      else timer ??= setImmediate(flush);
-      return true;
-    },
-    flush,
-  };
 }
 
 /** What the view remembers about a connection, until it ends. */
