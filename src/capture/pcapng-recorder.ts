@@ -10,6 +10,10 @@ import type { Side } from '../inspector/events.js';
 import type { TcpAddress } from './packet-builder.js';
 import { pcapngHeader } from './pcapng-writer.js';
 import { TcpConversation } from './tcp-conversation.js';
+import { pcapngExport, type Conversation } from './pcapng-export.js';
+
+/** Connections whose addresses are remembered for a one-connection export (the oldest are forgotten). */
+const REMEMBERED_CONVERSATIONS = 100_000;
 
 /** One connection's traffic, as it crosses. */
 export interface ConnectionRecording {
@@ -23,6 +27,8 @@ export interface ConnectionRecording {
 
 export class PcapngRecorder {
   private fd: number | null;
+  private written = 0;
+  private readonly conversations = new Map<number, Conversation>();
 
   /** Creates (truncates) the file and writes its header; throws when it cannot be created. */
   constructor(
@@ -33,8 +39,15 @@ export class PcapngRecorder {
     this.write([pcapngHeader()]);
   }
 
-  /** A conversation between `client` and `server`, opened (SYN, SYN-ACK, ACK) at `ts`. */
-  connection(client: TcpAddress, server: TcpAddress, ts = Date.now()): ConnectionRecording {
+  /**
+   * A conversation between `client` and `server`, opened (SYN, SYN-ACK, ACK)
+   * at `ts`; `conn`, when given, is the connection's number for `export`.
+   */
+  connection(client: TcpAddress, server: TcpAddress, ts = Date.now(), conn?: number): ConnectionRecording {
+    if (conn !== undefined) {
+      this.conversations.set(conn, { client, server });
+      if (this.conversations.size > REMEMBERED_CONVERSATIONS) this.conversations.delete(this.conversations.keys().next().value!);
+    }
     const conversation = new TcpConversation(client, server);
     this.write(conversation.open(ts));
     return {
@@ -42,6 +55,16 @@ export class PcapngRecorder {
       lost: (side, bytes) => conversation.lost(side, bytes),
       end: (side, reset = false, at = Date.now()) => this.write(conversation.end(side, at, reset)),
     };
+  }
+
+  /**
+   * The file as written so far, or only connection `conn`'s packets; null
+   * when `conn` is not known here (never recorded, or forgotten).
+   */
+  export(conn?: number): AsyncIterable<Uint8Array> | null {
+    if (conn === undefined) return pcapngExport(this.path, this.written, null);
+    const conversation = this.conversations.get(conn);
+    return conversation ? pcapngExport(this.path, this.written, conversation) : null;
   }
 
   close(): void {
@@ -55,6 +78,7 @@ export class PcapngRecorder {
     try {
       for (const block of blocks) {
         for (let at = 0; at < block.length; ) at += writeSync(this.fd, block, at);
+        this.written += block.length;
       }
     } catch (err) {
       this.onError(`--pcap ${this.path}: ${(err as Error).message}; recording stopped`);

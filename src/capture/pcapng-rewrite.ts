@@ -18,7 +18,7 @@ export class PcapngRewrite {
   /** A stream event of connection `conn` (see StreamObserver). */
   stream(conn: number, event: FlowEvent): void {
     if (event.kind === 'open') {
-      this.open.set(conn, this.recorder.connection(tcpAddress(event.client), tcpAddress(event.server), event.ts));
+      this.open.set(conn, this.recorder.connection(tcpAddress(event.client), tcpAddress(event.server), event.ts, conn));
       return;
     }
     const recording = this.open.get(conn);

@@ -23,6 +23,7 @@ import { echoEngineOption, startEcho } from './echo-engine.js';
 import { MODE_HELP, parseForwardOptions, registerForwardOptions, type ForwardCliOptions } from './forward-options.js';
 import { caPaths, loadOrCreateCa, type LoadedCa } from '../tls-intercept/ca-store.js';
 import { openPcap } from './pcap-option.js';
+import type { PcapngRecorder } from '../capture/pcapng-recorder.js';
 import { EXIT_FAILED, UsageError } from './errors.js';
 import { checkOutputFile } from './command-line-files.js';
 import { loadTlsFiles } from './tls-files.js';
@@ -152,7 +153,7 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
     // Forward mode's listener is an HTTP proxy, which our client does not speak: there replays go straight upstream.
     replayVia: () => (running && !forward ? parseEndpoint(running.url) : null),
   };
-  const inspector = uiAt ? await startUi(uiAt, store!, echo, act) : null;
+  const inspector = uiAt ? await startUi(uiAt, store!, echo, act, pcap) : null;
 
   const proxy = await startProxy({
     ...listen,
@@ -198,9 +199,15 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
 }
 
 /** The inspector's server; a taken port is a usage error naming --ui (exit 2). */
-async function startUi(at: { host: string; port: number }, store: EventStore, echo: EchoServer | null, act: ActTarget): Promise<InspectorServer> {
+async function startUi(
+  at: { host: string; port: number },
+  store: EventStore,
+  echo: EchoServer | null,
+  act: ActTarget,
+  pcap: PcapngRecorder | undefined,
+): Promise<InspectorServer> {
   try {
-    return await startInspectorServer({ ...at, store, act });
+    return await startInspectorServer({ ...at, store, act, pcapng: pcap && ((conn) => pcap.export(conn)) });
   } catch (err) {
     await echo?.close();
     const hint = err instanceof ListenError ? ' (choose another with --ui HOST:PORT, or --no-ui)' : '';

@@ -100,7 +100,7 @@ export async function runRead(
   const uiAt = options.ui === undefined ? null : parseHostPort(options.ui === true ? DEFAULT_UI : options.ui, '--ui');
   const store = uiAt ? new EventStore() : null;
   // Started first, so a port in use is said before any reading.
-  const inspector = uiAt ? await startUi(uiAt, store!) : null;
+  const inspector = uiAt ? await startUi(uiAt, store!, pcap) : null;
   const sinks: EventSink[] = [
     options.json
       ? createNdjsonSink(stdout)
@@ -184,9 +184,9 @@ async function openPcapFor(files: string[], out: string, onError: (message: stri
   return openPcap(out, onError);
 }
 
-async function startUi(at: { host: string; port: number }, store: EventStore): Promise<InspectorServer> {
+async function startUi(at: { host: string; port: number }, store: EventStore, pcap: PcapngRecorder | null): Promise<InspectorServer> {
   try {
-    return await startInspectorServer({ ...at, store });
+    return await startInspectorServer({ ...at, store, pcapng: pcap ? (conn) => pcap.export(conn) : undefined });
   } catch (err) {
     throw new UsageError(`${(err as Error).message} (choose another with --ui HOST:PORT)`);
   }

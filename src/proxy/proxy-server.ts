@@ -113,11 +113,11 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     previewBytes: options.previewBytes,
     payloadHeads: options.payloadHeads,
     responseTimeoutMs: timeoutMs,
-    record: options.pcap && ((client: TcpAddress, upstream: TcpAddress) => options.pcap!.connection(client, upstream)),
   };
   /** A relay for connection `conn`, known by its number until it is over. */
   const relay = (conn: number, client: net.Socket, ctx: ConnectionContext, onDone: () => void): ProxyConnection => {
-    const connection = new ProxyConnection(client, { ...ctx, intercept: { interceptor, conn } }, () => {
+    const record = options.pcap && ((from: TcpAddress, to: TcpAddress) => options.pcap!.connection(from, to, Date.now(), conn));
+    const connection = new ProxyConnection(client, { ...ctx, record, intercept: { interceptor, conn } }, () => {
       byNumber.delete(conn);
       onDone();
     });

@@ -18,8 +18,15 @@ export function sendError(res: ServerResponse, status: number, error: string): v
   sendJson(res, status, { error });
 }
 
+/**
+ * The wire bytes behind the events, as pcapng (the store keeps events, not
+ * bytes): the proxy's --pcap recording, or read's --pcap OUT. The whole
+ * file, or connection `conn`'s packets; null when `conn` is not in it.
+ */
+export type PcapngSource = (conn?: number) => AsyncIterable<Uint8Array> | null;
+
 /** Answers an /api/ GET; false when no route matches. */
-export async function serveApi(store: EventStore, pathname: string, url: URL, res: ServerResponse): Promise<boolean> {
+export async function serveApi(store: EventStore, pathname: string, url: URL, res: ServerResponse, pcapng?: PcapngSource): Promise<boolean> {
   if (pathname === '/api/connections') {
     sendJson(res, 200, store.summaries());
     return true;
@@ -38,24 +45,25 @@ export async function serveApi(store: EventStore, pathname: string, url: URL, re
   }
   const exported = /^\/api\/export\.(har|ndjson|pcapng)$/.exec(pathname);
   if (exported) {
-    await serveExport(store, exported[1]!, url, res);
+    await serveExport(store, exported[1]!, url, res, pcapng);
     return true;
   }
   return false;
 }
 
-async function serveExport(store: EventStore, format: string, url: URL, res: ServerResponse): Promise<void> {
-  if (format === 'pcapng') return sendError(res, 501, 'pcapng export is not available yet');
+async function serveExport(store: EventStore, format: string, url: URL, res: ServerResponse, pcapng?: PcapngSource): Promise<void> {
   const param = url.searchParams.get('conn');
   let conn: number | undefined;
   if (param !== null) {
     const parsed = connNumber(param);
     if (parsed === null) return sendError(res, 400, `conn must be a connection number, not "${param}"`);
-    if (!store.has(parsed)) return sendError(res, 404, `no connection ${parsed} (it may have been dropped to stay within --keep)`);
+    // The recording outlives the store's history: a pcapng export asks the recording instead.
+    if (format !== 'pcapng' && !store.has(parsed)) return sendError(res, 404, `no connection ${parsed} (it may have been dropped to stay within --keep)`);
     conn = parsed;
   }
   const name = conn === undefined ? `wsinspect.${format}` : `wsinspect-conn-${conn}.${format}`;
   const disposition = { 'content-disposition': `attachment; filename="${name}"` };
+  if (format === 'pcapng') return sendPcapng(res, pcapng, conn, disposition);
   const texts = store.jsonOf(conn);
   if (format === 'har') return sendJson(res, 200, harOf(texts.map((text) => JSON.parse(text) as WireEvent)), disposition);
   await sendNdjson(res, texts, disposition);
@@ -73,6 +81,19 @@ async function sendNdjson(res: ServerResponse, texts: string[], headers: Record<
     if (!more && !(await drained(res))) return;
   }
   res.end(chunk);
+}
+
+async function sendPcapng(res: ServerResponse, source: PcapngSource | undefined, conn: number | undefined, headers: Record<string, string>): Promise<void> {
+  if (!source) {
+    return sendError(res, 409, 'no wire bytes are kept (the inspector keeps events): start the proxy with --pcap FILE, or read with --pcap OUT, to export pcapng');
+  }
+  const packets = source(conn);
+  if (!packets) return sendError(res, 404, `connection ${conn} is not in the pcapng recording`);
+  res.writeHead(200, { 'content-type': 'application/x-pcapng', 'cache-control': 'no-store', ...headers });
+  for await (const chunk of packets) {
+    if (!res.write(chunk) && !(await drained(res))) return;
+  }
+  res.end();
 }
 
 /** Resolves true on 'drain', false when the client went away first. */

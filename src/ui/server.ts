@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { listenError } from '../net/listen-error.js';
 import { formatAddress } from '../net/endpoint.js';
-import { sendError, serveApi } from './api-routes.js';
+import { sendError, serveApi, type PcapngSource } from './api-routes.js';
 import { serveActApi, type ActTarget } from '../act/api.js';
 import type { EventStore } from './event-store.js';
 import { createGuard, tokenFor, type Guard, type Verdict } from './guard.js';
@@ -43,6 +43,8 @@ export interface InspectorServerOptions {
   token?: string | null;
   /** The running proxy, for the routes that act on the traffic (send, intercept); none when reading a capture. */
   act?: ActTarget;
+  /** --pcap: the recording that GET /api/export.pcapng serves. */
+  pcapng?: PcapngSource;
 }
 
 export interface InspectorServer {
@@ -84,7 +86,7 @@ export function startInspectorServer(options: InspectorServerOptions): Promise<I
       if (options.act && (await serveActApi(options.act, req, res, pathname))) return;
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, `${req.method} is not supported on ${pathname}`);
       if (pathname === '/api/events') return sendError(res, 426, 'GET /api/events is a WebSocket: connect with an Upgrade request');
-      if (!(await serveApi(options.store, pathname, url, res))) sendError(res, 404, `no such route: ${pathname}`);
+      if (!(await serveApi(options.store, pathname, url, res, options.pcapng))) sendError(res, 404, `no such route: ${pathname}`);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, `${req.method} is not supported here`);

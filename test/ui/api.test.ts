@@ -105,7 +105,7 @@ describe('inspector API', () => {
     expect(second.batches.flat()).toEqual(expected);
   });
 
-  test('exports: HAR 1.2 (valid, with the messages) and NDJSON, of everything or ?conn=N; pcapng is 501', async () => {
+  test('exports: HAR 1.2 (valid, with the messages) and NDJSON, of everything or ?conn=N; pcapng only with a recording (409 without)', async () => {
     const { proxy, inspector, log } = await startInspected();
     await converse(proxy.url, ['hello']);
     await converse(proxy.url, ['world', 'again']);
@@ -135,8 +135,8 @@ describe('inspector API', () => {
     expect((await request(inspector, '/api/export.ndjson?conn=7')).status).toBe(404);
     expect((await request(inspector, '/api/export.har?conn=-1')).status).toBe(400);
     const pcap = await request(inspector, '/api/export.pcapng');
-    expect(pcap.status).toBe(501);
-    expect(JSON.parse(pcap.body)).toEqual({ error: expect.stringContaining('pcapng') });
+    expect(pcap.status).toBe(409);
+    expect(JSON.parse(pcap.body)).toEqual({ error: expect.stringContaining('--pcap') });
   });
 
   test('--keep: past the budget the oldest closed connections are dropped and the page is told how many', async () => {

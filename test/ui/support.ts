@@ -1,6 +1,7 @@
 /** An inspected proxy for the inspector's tests: echo server, proxy feeding a store, the inspector's server, all on free ports. */
 import http from 'node:http';
 import { WebSocket } from 'ws';
+import { PcapngRecorder } from '../../src/capture/pcapng-recorder.js';
 import { startEchoServer } from '../../src/echo/echo-server.js';
 import { parseEndpoint } from '../../src/net/endpoint.js';
 import type { Interceptor } from '../../src/proxy/interceptor.js';
@@ -19,14 +20,17 @@ export interface Inspected {
 }
 
 export async function startInspected(
-  options: { keep?: number; host?: string; token?: string | null; uiDir?: string; deflate?: boolean; upstream?: string; interceptor?: Interceptor } = {},
+  options: { keep?: number; host?: string; token?: string | null; uiDir?: string; deflate?: boolean; upstream?: string; interceptor?: Interceptor; pcap?: string } = {},
 ): Promise<Inspected> {
   // The echo server, unless the test brings its own upstream.
   const echo = options.upstream ? null : await startEchoServer({ deflate: options.deflate ?? false });
   onCleanup(() => echo?.close());
   const store = new EventStore(options.keep);
   const log = new EventLog();
+  const recorder = options.pcap === undefined ? undefined : new PcapngRecorder(options.pcap);
+  onCleanup(() => recorder?.close());
   const proxy = await startProxy({
+    pcap: recorder,
     host: '127.0.0.1',
     port: 0,
     upstream: parseEndpoint(options.upstream ?? echo!.url),
@@ -45,7 +49,8 @@ export async function startInspected(
     events: (conn: number) => (store.has(conn) ? store.jsonOf(conn).map((text) => JSON.parse(text) as WireEvent) : null),
     replayVia: () => parseEndpoint(proxy.url),
   };
-  const inspector = await startInspectorServer({ host: options.host ?? '127.0.0.1', port: 0, store, token: options.token, uiDir: options.uiDir, act });
+  const pcapng = recorder && ((conn?: number) => recorder.export(conn));
+  const inspector = await startInspectorServer({ host: options.host ?? '127.0.0.1', port: 0, store, token: options.token, uiDir: options.uiDir, act, pcapng });
   onCleanup(() => inspector.close());
   return { proxy, store, inspector, log };
 }
