@@ -4,8 +4,8 @@
  * Either byte order, microsecond or nanosecond timestamps (told apart by the
  * magic number).
  */
-import { ChunkBuffer } from './chunk-buffer.js';
-import { MAX_RECORD_BYTES, type CaptureReader, type CaptureRecord } from './packet.js';
+import { CaptureFileReader } from './capture-file-reader.js';
+import { MAX_RECORD_BYTES, type CaptureRecord } from './packet.js';
 
 const FILE_HEADER = 24;
 const RECORD_HEADER = 16;
@@ -22,17 +22,11 @@ export function isPcapMagic(head: Uint8Array): boolean {
   return head.length >= 4 && Buffer.from(head.buffer, head.byteOffset, 4).readUInt32BE(0) in MAGICS;
 }
 
-export class PcapReader implements CaptureReader {
-  private readonly buffer = new ChunkBuffer();
+export class PcapReader extends CaptureFileReader {
   private header: { littleEndian: boolean; nanoseconds: boolean; linkType: number } | null = null;
-  private stopped = false;
-  private offset = 0;
 
-  push(chunk: Uint8Array): CaptureRecord[] {
-    if (this.stopped) return [];
-    this.buffer.push(chunk);
-    const records: CaptureRecord[] = [];
-    if (!this.header && !this.readFileHeader(records)) return records;
+  protected read(records: CaptureRecord[]): void {
+    if (!this.header && !this.readFileHeader(records)) return;
     const { littleEndian, nanoseconds, linkType } = this.header!;
     while (this.buffer.available >= RECORD_HEADER) {
       const h = this.buffer.peek(RECORD_HEADER);
@@ -50,7 +44,6 @@ export class PcapReader implements CaptureReader {
       this.buffer.skip(RECORD_HEADER + captured);
       this.offset += RECORD_HEADER + captured;
     }
-    return records;
   }
 
   end(): CaptureRecord[] {
@@ -72,11 +65,5 @@ export class PcapReader implements CaptureReader {
     this.buffer.skip(FILE_HEADER);
     this.offset = FILE_HEADER;
     return true;
-  }
-
-  private stop(message: string): CaptureRecord {
-    this.stopped = true;
-    this.buffer.clear();
-    return { kind: 'problem', message };
   }
 }

@@ -5,8 +5,8 @@
  * blocks: Enhanced, Simple and the obsolete Packet Block. Other blocks (name
  * resolution, statistics, custom) are skipped.
  */
-import { ChunkBuffer } from './chunk-buffer.js';
-import { MAX_RECORD_BYTES, type CaptureReader, type CaptureRecord } from './packet.js';
+import { CaptureFileReader } from './capture-file-reader.js';
+import { MAX_RECORD_BYTES, type CaptureRecord } from './packet.js';
 
 const SHB = 0x0a0d0d0a;
 const IDB = 1;
@@ -49,17 +49,11 @@ class BlockView {
   }
 }
 
-export class PcapngReader implements CaptureReader {
-  private readonly buffer = new ChunkBuffer();
+export class PcapngReader extends CaptureFileReader {
   private littleEndian: boolean | null = null;
   private interfaces: Interface[] = [];
-  private stopped = false;
-  private offset = 0;
 
-  push(chunk: Uint8Array): CaptureRecord[] {
-    if (this.stopped) return [];
-    this.buffer.push(chunk);
-    const records: CaptureRecord[] = [];
+  protected read(records: CaptureRecord[]): void {
     while (!this.stopped && this.buffer.available >= 12) {
       const head = this.buffer.peek(12);
       const type = head.readUInt32BE(0);
@@ -90,7 +84,6 @@ export class PcapngReader implements CaptureReader {
       this.buffer.skip(length);
       this.offset += length;
     }
-    return records;
   }
 
   end(): CaptureRecord[] {
@@ -133,12 +126,6 @@ export class PcapngReader implements CaptureReader {
     const units = at.ts === null ? 0 : block.u32(at.ts) * 4294967296 + block.u32(at.ts + 4);
     const ts = at.ts === null ? 0 : units / iface.unitsPerMs + iface.offsetMs;
     return { kind: 'packet', ts, linkType: iface.linkType, data: block.bytes.subarray(at.data, at.data + at.captured), originalLength: at.original };
-  }
-
-  private stop(message: string): CaptureRecord {
-    this.stopped = true;
-    this.buffer.clear();
-    return { kind: 'problem', message };
   }
 }
 
