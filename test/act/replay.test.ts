@@ -58,18 +58,37 @@ function tempDir(): string {
   return dir;
 }
 
+/** Replays `capture` against a fresh echo server: it must match (exit 0); the events it showed. */
+async function replayMatches(capture: string): Promise<WireEvent[]> {
+  const echo = await startEchoServer({ port: 0 });
+  onCleanup(() => echo.close());
+  const same = await wsinspect(['replay', capture, '--upstream', echo.url, '--no-timing', '--json']);
+  expect(same.stderr).toBe('replay: 3 server messages match the recording (exact)\n');
+  expect(same.code).toBe(0);
+  return same.stdout.trim().split('\n').map((line) => JSON.parse(line) as WireEvent);
+}
+
+/** Replays `capture` against an echo server that prefixes its answers: exit 1 with the first difference. */
+async function replayDiffers(capture: string, pacing: string[]): Promise<string> {
+  const prefixing = await startEchoServer({ port: 0, prefix: 'Received: ' });
+  onCleanup(() => prefixing.close());
+  const differs = await wsinspect(['replay', capture, '--upstream', prefixing.url, ...pacing]);
+  expect(differs.code).toBe(1);
+  expect(differs.stderr).toBe(
+    'wsinspect: replay differs at server message 1 of 3 recorded\n' +
+      '  expected: text "hello"\n' +
+      '  actual:   text "Received: hello"\n' +
+      '  first difference at byte 0: - "hello"  + "Received: hello"\n',
+  );
+  return prefixing.url;
+}
+
 describe('wsinspect replay (CLI)', () => {
   test('a --full NDJSON recording replays against the echo server (exit 0) and differs against a prefixing one (exit 1)', async () => {
     const dir = tempDir();
     const capture = join(dir, 'session.ndjson');
     writeFileSync(capture, await record(['--full']));
-    const echo = await startEchoServer({ port: 0 });
-    onCleanup(() => echo.close());
-
-    const same = await wsinspect(['replay', capture, '--upstream', echo.url, '--no-timing', '--json']);
-    expect(same.stderr).toBe('replay: 3 server messages match the recording (exact)\n');
-    expect(same.code).toBe(0);
-    const events = same.stdout.trim().split('\n').map((line) => JSON.parse(line) as WireEvent);
+    const events = await replayMatches(capture);
     const request = events.find((e) => e.type === 'handshake-request');
     // The recorded path, subprotocol and Origin; a fresh key.
     expect(request).toMatchObject({ path: '/chat?room=1' });
@@ -78,17 +97,8 @@ describe('wsinspect replay (CLI)', () => {
     expect(headers.get('sec-websocket-protocol')).toBe('chat.v1');
     expect(events.filter((e) => e.type === 'message' && e.from === 'server')).toHaveLength(3);
 
-    const prefixing = await startEchoServer({ port: 0, prefix: 'Received: ' });
-    onCleanup(() => prefixing.close());
-    const differs = await wsinspect(['replay', capture, '--upstream', prefixing.url, '--speed', '100']);
-    expect(differs.code).toBe(1);
-    expect(differs.stderr).toBe(
-      'wsinspect: replay differs at server message 1 of 3 recorded\n' +
-        '  expected: text "hello"\n' +
-        '  actual:   text "Received: hello"\n' +
-        '  first difference at byte 0: - "hello"  + "Received: hello"\n',
-    );
-    expect((await wsinspect(['replay', capture, '--upstream', prefixing.url, '--no-timing', '--compare', 'count'])).code).toBe(0);
+    const prefixing = await replayDiffers(capture, ['--speed', '100']);
+    expect((await wsinspect(['replay', capture, '--upstream', prefixing, '--no-timing', '--compare', 'count'])).code).toBe(0);
   }, 90_000);
 
   test('a preview-only recording is refused for exact (exit 2) and replays with --compare count', async () => {
@@ -127,13 +137,7 @@ describe('wsinspect replay from a pcapng written by proxy --pcap', () => {
     const dir = tempDir();
     const capture = join(dir, 'session.pcapng');
     await record(['--pcap', capture], [4002, 'from the pcap']);
-    const echo = await startEchoServer({ port: 0 });
-    onCleanup(() => echo.close());
-
-    const same = await wsinspect(['replay', capture, '--upstream', echo.url, '--no-timing', '--json']);
-    expect(same.stderr).toBe('replay: 3 server messages match the recording (exact)\n');
-    expect(same.code).toBe(0);
-    const events = same.stdout.trim().split('\n').map((line) => JSON.parse(line) as WireEvent);
+    const events = await replayMatches(capture);
     // Decoded from the packets: the recorded path and subprotocol, the whole 100 KiB message, the recorded close.
     expect(events.find((e) => e.type === 'handshake-request')).toMatchObject({ path: '/chat?room=1' });
     expect(events.find((e) => e.type === 'handshake-response')).toMatchObject({ subprotocol: 'chat.v1' });
@@ -141,16 +145,7 @@ describe('wsinspect replay from a pcapng written by proxy --pcap', () => {
     expect(sent.map((e) => e.type === 'message' && e.size)).toEqual([5, 3, BIG.length]);
     expect(events.find((e) => e.type === 'frame' && e.from === 'client' && e.opcodeName === 'close')).toMatchObject({ close: { code: 4002, reason: 'from the pcap' } });
 
-    const prefixing = await startEchoServer({ port: 0, prefix: 'Received: ' });
-    onCleanup(() => prefixing.close());
-    const differs = await wsinspect(['replay', capture, '--upstream', prefixing.url, '--no-timing']);
-    expect(differs.code).toBe(1);
-    expect(differs.stderr).toBe(
-      'wsinspect: replay differs at server message 1 of 3 recorded\n' +
-        '  expected: text "hello"\n' +
-        '  actual:   text "Received: hello"\n' +
-        '  first difference at byte 0: - "hello"  + "Received: hello"\n',
-    );
+    await replayDiffers(capture, ['--no-timing']);
   }, 90_000);
 });
 
