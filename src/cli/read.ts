@@ -11,9 +11,8 @@ import { PcapngRewrite } from '../capture/pcapng-rewrite.js';
 import type { PcapngRecorder } from '../capture/pcapng-recorder.js';
 import { openPcap } from './pcap-option.js';
 import { fileOutput } from './stdout-file.js';
-import type { WireEvent } from '../inspector/events.js';
+import { stamp, type WireEvent } from '../inspector/events.js';
 import type { FlowEvent } from '../capture/tcp-tracker.js';
-import { DecodedMessage } from '../inspector/message-event.js';
 import { createFilterView, parseFilter, FilterSyntaxError, type FilterView } from '../filter/index.js';
 import { makeChalk } from '../render/color.js';
 import { createHarSink } from '../render/har.js';
@@ -129,7 +128,7 @@ export async function runRead(
       // Frames carry their first payload bytes in every view, as the proxy's do.
       const result = await readCapture(file, { payloadHeads: true }, async (events) => {
         for (const recorded of events) {
-          const event = connBase === 0 ? recorded : renumbered(recorded, recorded.conn + connBase);
+          const event = connBase === 0 ? recorded : stamp(recorded, recorded.conn + connBase, recorded.ts);
           lastConn = Math.max(lastConn, event.conn - connBase);
           if (onlyConn !== null && event.conn !== onlyConn) continue;
           for (const shown of view ? view.push(event) : [event]) show(shown);
@@ -158,11 +157,6 @@ export async function runRead(
   }
   if (problems.length > 0) return EXIT_USAGE;
   return errors > 0 || (options.strict && warnings > 0) ? EXIT_FAILED : EXIT_OK;
-}
-
-/** A copy of `event` numbered `conn`; a decoded message copies itself with its bytes (a spread would drop its text). */
-function renumbered(event: WireEvent, conn: number): WireEvent {
-  return event instanceof DecodedMessage ? (event.stamped(conn, event.ts!) as WireEvent) : { ...event, conn };
 }
 
 /**

@@ -111,7 +111,7 @@ export class DirectionInspector implements FrameSink, FrameState {
   };
   /** The previous frame's masking key (a copy: the decoder reuses its header). */
   private readonly previousKey = new Uint8Array(4);
-  private hasPreviousKey = false
+  private hasPreviousKey = false;
   /** Decoding was given up from outside (see abandon): bytes are only counted. */
   private abandoned = false;
   /** During pushToBoundary: where to stop the decoder. */

@@ -210,11 +210,15 @@ export type InspectorEvent =
 /** An event as it leaves the process: stamped with its connection and time. */
 export type WireEvent = InspectorEvent & { conn: number; ts: number };
 
+/** A copy of `event` stamped `conn` and `ts`; an event stamped already is renumbered (read's later files). */
 export function stamp(event: InspectorEvent, conn: number, ts: number): WireEvent {
-  // A decoded message (message-event.ts, not imported: the web page shares this file) copies itself with its bytes.
+  // A decoded frame or message (frame-event.ts, message-event.ts; not imported: the web page shares this file) copies itself.
   if ('stamped' in event) return (event as { stamped(conn: number, ts: number): WireEvent }).stamped(conn, ts);
-  // type, conn, ts first: the NDJSON reads better that way.
-  return Object.assign({ type: event.type, conn, ts }, event);
+  // type, conn, ts first: the NDJSON reads better that way; set again after, over a stamp the event had.
+  const copy = Object.assign({ type: event.type, conn, ts }, event);
+  copy.conn = conn;
+  copy.ts = ts;
+  return copy;
 }
 
 /** A violation of `rule`, with the section and severity the contract gives it. */
