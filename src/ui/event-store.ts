@@ -19,6 +19,7 @@
 import type { WireEvent } from '../inspector/events.js';
 import { eventJson } from '../render/event-json.js';
 import type { EvictedEvent } from './live-events.js';
+import { BufferPool } from './buffer-pool.js';
 import { Kind, SEGMENT_BYTES, Segment } from './segment.js';
 import { newSummary, updateSummary, type ConnectionSummary } from './summary.js';
 
@@ -43,7 +44,9 @@ export interface StoreStats {
 }
 
 export class EventStore {
-  private segments: Segment[] = [new Segment()];
+  /** Segment buffers to reuse: as many as an eviction lets go (a quarter of the budget). */
+  private readonly pool: BufferPool;
+  private segments: Segment[];
   private nextSeq = 0;
   private events = 0;
   private bytes = 0;
@@ -56,6 +59,17 @@ export class EventStore {
 
   constructor(readonly keepBytes = DEFAULT_KEEP_BYTES) {
     this.evictAbove = keepBytes;
+    this.pool = new BufferPool(SEGMENT_BYTES, Math.ceil((keepBytes * (1 - EVICT_TO)) / SEGMENT_BYTES));
+    this.segments = [new Segment(this.pool.take())];
+  }
+
+  /**
+   * How to know whether slices handed out by readSince may still be read (by
+   * sockets that have not sent them yet): the buffers of evicted events are
+   * reused only when not.
+   */
+  slicesInUse(check: () => boolean): void {
+    this.pool.inFlight = check;
   }
 
   add(event: WireEvent): void {
@@ -136,12 +150,17 @@ export class EventStore {
   private append(json: string, conn: number, kind: Kind, seq = this.nextSeq++): number {
     let open = this.segments[this.segments.length - 1]!;
     if (!open.fits(json)) {
-      open.trim();
-      open = new Segment(Math.max(SEGMENT_BYTES, Buffer.byteLength(json) + 1));
+      this.retire(open.trim());
+      const bytes = Buffer.byteLength(json) + 1;
+      open = new Segment(bytes <= SEGMENT_BYTES ? this.pool.take() : Buffer.allocUnsafeSlow(bytes));
       this.segments.push(open);
     }
     this.events++;
     return open.push(json, seq, conn, kind);
+  }
+
+  private retire(memory: Buffer | null): void {
+    if (memory) this.pool.retire(memory);
   }
 
   /** Index of the segment holding sequence number `seq` (or the first after it). */
@@ -194,6 +213,7 @@ export class EventStore {
       if (conns && trimLeft <= 0) {
         if (conns.every((conn) => gone.has(conn))) {
           this.events -= segment.length;
+          this.retire(segment.memory);
           continue;
         }
         if (!conns.some((conn) => gone.has(conn) || (conn === 0 && noticesToDrop > 0))) {
@@ -205,9 +225,12 @@ export class EventStore {
       for (let i = 0; i < segment.length; i++) if (keep(segment, i)) survivors.push(i);
       this.events -= segment.length - survivors.length;
       if (survivors.length === segment.length) kept.push(segment);
-      else if (survivors.length > 0) kept.push(segment.subset(survivors));
+      else {
+        if (survivors.length > 0) kept.push(segment.subset(survivors));
+        this.retire(segment.memory);
+      }
     }
-    this.segments = kept.length > 0 ? kept : [new Segment()];
+    this.segments = kept.length > 0 ? kept : [new Segment(this.pool.take())];
     const notice: EvictedEvent = {
       type: 'evicted',
       conn: 0,

@@ -32,7 +32,13 @@ export class LiveFeed {
   private readonly clients = new Set<Client>();
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly store: EventStore) {}
+  constructor(private readonly store: EventStore) {
+    // The slices sent are views of the store's buffers: they stay in use until every socket has sent them.
+    store.slicesInUse(() => {
+      for (const { ws } of this.clients) if (ws.bufferedAmount > 0) return true;
+      return false;
+    });
+  }
 
   follow(ws: WebSocket): void {
     const client: Client = { ws, cursor: 0 };

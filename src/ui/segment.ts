@@ -11,7 +11,9 @@
  * and the size kept (`--keep`) is exactly the bytes held.
  *
  * A segment is append-only: a slice handed to a socket stays valid however
- * the store changes later (eviction builds new segments, it never rewrites).
+ * the store changes later (eviction builds new segments, it never rewrites;
+ * the buffers of segments let go are reused only once no slice is in use:
+ * buffer-pool.ts).
  */
 
 /** What eviction needs to know of an event without parsing it. */
@@ -24,7 +26,7 @@ export enum Kind {
   Evicted,
 }
 
-/** A new segment's capacity (larger only for an event that needs more). */
+/** A segment's usual capacity (larger only for an event that needs more). */
 export const SEGMENT_BYTES = 256 * 1024;
 /** Event slots a new segment starts with (doubled as needed). */
 const FIRST_SLOTS = 1024;
@@ -49,8 +51,9 @@ export class Segment {
   private listed: number[] | null = [];
   private lastConn = -1;
 
-  constructor(capacity = SEGMENT_BYTES, slots = FIRST_SLOTS) {
-    this.buffer = Buffer.allocUnsafeSlow(capacity);
+  /** A segment writing into `buffer` (its bytes are overwritten). */
+  constructor(buffer: Buffer, slots = FIRST_SLOTS) {
+    this.buffer = buffer;
     this.starts = new Uint32Array(slots);
     this.seqs = new Float64Array(slots);
     this.conns = new Float64Array(slots);
@@ -59,6 +62,11 @@ export class Segment {
 
   get length(): number {
     return this.count;
+  }
+
+  /** The buffer written into, to give back once the segment is let go. */
+  get memory(): Buffer {
+    return this.buffer;
   }
 
   seq(i: number): number {
@@ -111,17 +119,24 @@ export class Segment {
     return size;
   }
 
-  /** Gives back unused space once the segment takes no more events: slots always, bytes when a quarter or more is unused. */
-  trim(): void {
+  /**
+   * Gives back unused space once the segment takes no more events: slots
+   * always, bytes when a quarter or more is unused (the events move to an
+   * exactly sized copy); returns the buffer let go, if any.
+   */
+  trim(): Buffer | null {
     this.resize(this.count);
-    if (this.buffer.length - this.used >= this.buffer.length / 4) this.buffer = Buffer.from(this.buffer.subarray(0, this.used));
+    if (this.buffer.length - this.used < this.buffer.length / 4) return null;
+    const old = this.buffer;
+    this.buffer = Buffer.from(old.subarray(0, this.used));
+    return old;
   }
 
   /** A new, exactly sized segment of events `indices` (ascending) of this one. */
   subset(indices: number[]): Segment {
     let bytes = 0;
     for (const i of indices) bytes += this.size(i) + 1;
-    const segment = new Segment(bytes, indices.length);
+    const segment = new Segment(Buffer.allocUnsafeSlow(bytes), indices.length);
     for (const i of indices) {
       const start = segment.used;
       this.buffer.copy(segment.buffer, start, this.starts[i]!, this.end(i) + 1);

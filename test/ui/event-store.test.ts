@@ -124,6 +124,27 @@ describe('EventStore', () => {
     expect(types.length).toBeLessThan(1002);
   });
 
+  test('slices handed out stay intact through evictions while in use; evicted memory is reused once they are not', () => {
+    const store = new EventStore(SEGMENT_BYTES * 4);
+    let inUse = true;
+    store.slicesInUse(() => inUse);
+    const flood = (from: number, to: number) => {
+      for (let conn = from; conn <= to; conn++) for (const event of conversation(conn, `message ${conn} `.repeat(100))) store.add(event);
+    };
+    flood(1, 200);
+    const { slices } = store.readSince(0, SEGMENT_BYTES * 8);
+    const copies = slices.map((slice) => Buffer.from(slice));
+    flood(201, 2000); // many evictions: the first connections are long gone
+    expect(store.stats().droppedConnections).toBeGreaterThan(1000);
+    expect(slices.map((slice) => slice.equals(copies[slices.indexOf(slice)]!))).not.toContain(false);
+    // Once nothing is in use, what later segments write into is memory let go by evictions.
+    inUse = false;
+    const before = new Set(slices.map((slice) => slice.buffer));
+    flood(2001, 4000);
+    const after = store.readSince(0, Infinity).slices.map((slice) => slice.buffer);
+    expect(after.some((buffer) => before.has(buffer))).toBe(true);
+  });
+
   test('the last 64 evicted events stay, however many evictions there were', () => {
     const store = new EventStore(size(conversation(1)) * 2);
     for (let conn = 1; conn <= 300; conn++) for (const event of conversation(conn)) store.add(event);
