@@ -27,6 +27,8 @@ import type { PcapngRecorder } from '../capture/pcapng-recorder.js';
 import { EXIT_FAILED, UsageError } from './errors.js';
 import { checkOutputFile } from './command-line-files.js';
 import { loadTlsFiles } from './tls-files.js';
+import { fileOutput } from './stdout-file.js';
+import { watchStdout } from './stdout-closed.js';
 import { escapeForTerminal } from '../render/escape.js';
 import { parseCount, parseFilterOption, parseHostPort, parsePositiveNumber, parseSize, parseUrlOption, untilStopped } from './options.js';
 import { DEFAULT_KEEP_BYTES, EventStore } from '../ui/event-store.js';
@@ -127,7 +129,10 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
   }
 
   // stdout's backlog is bounded: past it the relay stops reading (or, --json-lossy, events are dropped).
-  const stdout = new OutputQueue(process.stdout, queueLimit);
+  // A file or /dev/null is written at once, from a reused buffer (stdout-file.ts).
+  const file = fileOutput(1, process.stdout.isTTY);
+  if (file) watchStdout(file);
+  const stdout = new OutputQueue(file ?? process.stdout, queueLimit);
   const view = options.json
     ? createNdjsonSink(stdout)
     : createPrettySink(stdout, {

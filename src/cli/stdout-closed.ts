@@ -7,8 +7,8 @@
 
 let stopCommand: (() => void) | null = null;
 
-/** Main calls this once: stdout's errors become a quiet stop instead of a stack trace. */
-export function watchStdout(stdout: NodeJS.WriteStream = process.stdout): void {
+/** Main calls this once (and the proxy for its own writer of a stdout file): stdout's errors become a quiet stop instead of a stack trace. */
+export function watchStdout(stdout: NodeJS.EventEmitter = process.stdout): void {
   stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') {
       process.stderr.write(`wsinspect: cannot write to stdout: ${err.message}\n`);

@@ -23,7 +23,7 @@ import {
 } from './pretty-lines.js';
 import type { Layout } from './pretty-text.js';
 import type { EventSink, Stamped, TextOut } from './sink.js';
-import { tickBatched } from './tick-batch.js';
+import { batchedWrites } from './write-batch.js';
 
 export interface PrettyOptions {
   chalk: ChalkInstance;
@@ -36,8 +36,8 @@ export interface PrettyOptions {
   /** How much to show, 0-4 (see pretty-detail.ts); default 2. */
   detail?: DetailLevel;
   /**
-   * The lines of one event-loop tick go out in one write (the proxy: a write
-   * per event cost a syscall each). Off where other output shares the stream
+   * Lines are gathered into one write per tick, at most one per 5 ms
+   * (write-batch.ts; the proxy: a write per event cost a syscall each). Off where other output shares the stream
    * and must stay in order with these lines (connect's prompt).
    */
   batched?: boolean;
@@ -50,7 +50,7 @@ export function createPrettySink(out: TextOut, options: PrettyOptions): EventSin
     verbose: options.verbose ?? false,
     headerTables: options.headerTables ?? true,
   };
-  const batched = options.batched ? tickBatched(out) : null;
+  const batched = options.batched ? batchedWrites(out) : null;
   return new PrettySink(batched ?? out, layout, options.detail ?? DEFAULT_DETAIL, batched?.flush);
 }
 

@@ -14,24 +14,16 @@
  *   account for every one of them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type net from 'node:net';
 import { describe, expect, test } from 'vitest';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket } from 'ws';
 import { MAIN, proxyUrl, until } from '../helpers/cli.js';
 import { onCleanup, once } from '../helpers/net.js';
+import { wsEcho } from '../helpers/ws-echo.js';
 
 const MESSAGES = 3000;
 const PAYLOAD = 'j'.repeat(4096);
 const KiB = 1024;
 const MiB = 1024 * KiB;
-
-async function wsEcho(): Promise<number> {
-  const server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
-  server.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
-  await once(server, 'listening');
-  onCleanup(() => new Promise<void>((r) => server.close(() => r())));
-  return (server.address() as net.AddressInfo).port;
-}
 
 interface SlowReader {
   child: ChildProcess;
