@@ -111,7 +111,8 @@ export class Connection {
   private responseHeadReader: HeadReader<'response'> | null = null;
   private readonly bodies: Record<Side, BodyFramer | null> = { client: null, server: null };
   private readonly queue: PendingRequest[] = [];
-  private out: Output = { events: [], forward: [] };
+  /** What the call under way produced: made by its first output, let go by takeOut (see there). */
+  private out: Output | null = null;
   private inspectionFailed = false;
   /** Sides whose stream has a gap (see lost): nothing more of them is read. */
   private readonly gaps: Record<Side, boolean> = { client: false, server: false };
@@ -469,24 +470,28 @@ export class Connection {
   // ---- output -------------------------------------------------------------
 
   /**
-   * What this call produced, let go of: kept until the next call it would hold
-   * the last chunk and its events for as long as the connection idles, long
-   * enough to reach V8's old generation, where thousands of connections' worth
-   * pile up between full collections (connections bench: RSS at peak).
+   * What this call produced, let go of. Made by the call's first output, never
+   * ahead of time: an Output waiting for the next call would be promoted to V8's
+   * old generation on an idle connection, and then keep alive, scavenge after
+   * scavenge, every young chunk and event the next call put in it (see
+   * DirectionInspector.takeOut).
    */
   private takeOut(): Output {
-    // (Every call that fills `out` ends here, so each starts with an empty one.)
-    const out = this.out;
-    this.out = { events: [], forward: [] };
+    const out = this.out ?? { events: [], forward: [] };
+    this.out = null;
     return out;
   }
 
+  private output(): Output {
+    return (this.out ??= { events: [], forward: [] });
+  }
+
   private forward(bytes: Uint8Array): void {
-    if (bytes.length > 0) this.out.forward.push(bytes);
+    if (bytes.length > 0) this.output().forward.push(bytes);
   }
 
   private emit(event: InspectorEvent): void {
-    this.out.events.push(event);
+    this.output().events.push(event);
   }
 
   /**
@@ -504,8 +509,9 @@ export class Connection {
       return;
     }
     for (const event of events) if (event.type === 'violation' && event.severity === 'error') this.errorSeen = true;
-    if (this.out.events.length === 0) this.out.events = events;
-    else for (const event of events) this.out.events.push(event);
+    const out = this.output();
+    if (out.events.length === 0) out.events = events;
+    else for (const event of events) out.events.push(event);
   }
 }
 

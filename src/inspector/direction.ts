@@ -86,7 +86,8 @@ export class DirectionInspector implements FrameSink, FrameState {
   readonly rsvOwner: FrameState['rsvOwner'];
   private readonly inflater: MessageInflater | null;
   private readonly utf8 = new Utf8Validator();
-  private out: InspectorEvent[] = [];
+  /** This push's events: made by its first event and let go by takeOut (see there why never sooner). */
+  private out: InspectorEvent[] | null = null;
 
   private header: FrameHeader | null = null;
   private role: FrameRole = 'ignored';
@@ -186,15 +187,22 @@ export class DirectionInspector implements FrameSink, FrameState {
   }
 
   /**
-   * The events of this push, let go of: kept until the next push they would live
-   * a second on an idle connection, long enough to reach V8's old generation,
-   * and under load thousands of connections' worth of them pile up there between
-   * full collections (connections bench: RSS at peak).
+   * The events of this push, let go of. The array is made by the push's first
+   * event, never ahead of time: an empty one made here for the next push would
+   * wait a second on an idle connection, long enough to be promoted to V8's old
+   * generation, and the young events later put in it would then be kept by
+   * every scavenge (an old object's references count as live until a full
+   * collection), promoted in turn: thousands of connections' worth of garbage
+   * piling up between full collections (connections bench: RSS at peak).
    */
   private takeOut(): InspectorEvent[] {
-    const out = this.out;
-    this.out = [];
+    const out = this.out ?? [];
+    this.out = null;
     return out;
+  }
+
+  private output(event: InspectorEvent): void {
+    (this.out ??= []).push(event);
   }
 
   /**
@@ -299,7 +307,7 @@ export class DirectionInspector implements FrameSink, FrameState {
     this.role = 'ignored';
     this.pending.push(violation('length-msb-set', this.side, `${reason}: no valid length is that large`));
     this.emitFrame(this.frameEvent(header));
-    this.out.push({
+    this.output({
       type: 'undecodable',
       from: this.side,
       message: `${this.side} framing lost (${reason}); the rest is forwarded unchanged and not decoded`,
@@ -405,7 +413,7 @@ export class DirectionInspector implements FrameSink, FrameState {
     const truncated = direct ? false : partial || message.size > message.previewLength;
     const event = new DecodedMessage(this.side, message.kind, message.frames, message.compressed, message.wireBytes, message.size, truncated, preview);
     this.stats.messages++;
-    this.out.push(event);
+    this.output(event);
     this.flushPending();
   }
 
@@ -440,13 +448,13 @@ export class DirectionInspector implements FrameSink, FrameState {
 
   private emitFrame(frame: FrameEvent): void {
     this.stats.frames++;
-    this.out.push(frame);
+    this.output(frame);
     this.flushPending();
   }
 
   private flushPending(): void {
     if (this.pending.length === 0) return;
-    for (const v of this.pending) this.out.push(v);
+    for (const v of this.pending) this.output(v);
     this.pending = [];
   }
 

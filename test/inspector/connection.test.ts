@@ -628,3 +628,41 @@ describe('injection points', () => {
     expect(connection.injectRefusal('server')).toBeNull();
   });
 });
+
+describe('memory: what a connection keeps between calls', () => {
+  /** Every object reachable from `root` through properties, array items and collection entries (bytes are leaves). */
+  function reachable(root: object): Set<object> {
+    const seen = new Set<object>();
+    const stack: unknown[] = [root];
+    while (stack.length > 0) {
+      const value = stack.pop();
+      if (value === null || (typeof value !== 'object' && typeof value !== 'function') || seen.has(value)) continue;
+      seen.add(value);
+      if (ArrayBuffer.isView(value) || typeof value === 'function') continue;
+      if (value instanceof Map || value instanceof Set) for (const entry of value) stack.push(entry);
+      else stack.push(...Object.values(value));
+    }
+    return seen;
+  }
+
+  // Thousands of idle connections: anything a call makes and the connection keeps until the next
+  // call lives long enough to reach V8's old generation, and keeps what the next call puts in it.
+  test('once open, a message each way leaves the connection\'s objects as they were: nothing made per call is kept', () => {
+    const connection = new Connection();
+    connection.push('client', Buffer.from(UPGRADE));
+    connection.push('server', Buffer.from(SWITCHED));
+    let key = 0;
+    const exchange = () => {
+      const request = encodeFrame({ opcode: 1, payload: 'Hello', maskKey: Buffer.from([9, 8, 7, ++key]) });
+      const outputs = [connection.push('client', request), connection.push('server', text('Hello', 'server'))];
+      expect(outputs.map((out) => out.events.map((event) => event.type))).toEqual([['frame', 'message'], ['frame', 'message']]);
+      return outputs;
+    };
+    exchange(); // the first message of each direction may set things up once
+    const before = reachable(connection);
+    const outputs = exchange();
+    const after = reachable(connection);
+    expect([...after].filter((object) => !before.has(object))).toEqual([]);
+    for (const out of outputs) for (const object of [out, out.events, out.forward, ...out.events, ...out.forward]) expect(after.has(object)).toBe(false);
+  });
+});
