@@ -93,7 +93,7 @@ async function attemptHandshake(endpoint: Endpoint, settings: OpenSettings, repo
     tls: endpoint.secure ? tlsInfo(socket as TLSSocket) : null,
   });
 
-  const connection = new Connection(settings.connection);
+  const connection = new Connection({ ...settings.connection, keepUpgradeResponse: true });
   const request = buildRequest(endpoint, settings.request);
   report.wire('client', request.bytes);
   socket.write(request.bytes);

@@ -21,6 +21,7 @@
  *   conn.upgraded                the 101 came through: frames both ways from here
  *   conn.violated                an error-severity violation was reported (for --strict)
  *   conn.upgradeResponse         the head of the response to the Upgrade request, once read
+ *                                (kept only with `keepUpgradeResponse`)
  *   conn.refusalBody             when that response refused the upgrade: the start of its body
  *   conn.headError               why the last malformed head was refused (for adapters that word it themselves)
  *   conn.awaitingResponse        a request is waiting for its response head (arm a timer)
@@ -75,6 +76,12 @@ export interface ConnectionOptions extends SessionOptions {
   strict?: boolean;
   /** --intercept: consulted at each message boundary (see hold.ts). */
   intercept?: InterceptHooks;
+  /**
+   * Keep the response head of the upgrade for `upgradeResponse` (the client
+   * reports it). A proxy does without: ~1 KB (its headers, its text) for as
+   * long as each of its many connections lasts.
+   */
+  keepUpgradeResponse?: boolean;
 }
 
 export interface InterceptHooks {
@@ -348,7 +355,7 @@ export class Connection {
     }
     if (!hook || !hook.active() || !this.canInject(side) || this.waiting[side].length > 0) return null;
     this.session.keepWhole(side, MAX_HELD_MESSAGE);
-    return (this.holds[side] = new HoldingDirection(side, this.session, hook.matches, {
+    return (this.holds[side] = new HoldingDirection(side, this.session, (message, violations) => hook.matches(message, violations), {
       forward: (bytes) => this.forward(bytes),
       emit: (event) => this.emit(event),
       injected: (frame) => this.injectedEvents(side, frame),
@@ -415,7 +422,7 @@ export class Connection {
     if (head.status >= 100 && head.status < 200 && head.status !== 101) return result.rest; // interim: the answer follows
     const request = this.queue.shift()!;
     if (request.upgrade) {
-      this.upgradeHead = head;
+      if (this.options.keepUpgradeResponse) this.upgradeHead = head;
       this.inspect(() => this.session.response(head));
       if (this.session.upgraded) {
         this.modes.server = 'frames';

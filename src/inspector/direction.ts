@@ -13,7 +13,7 @@ import type {
   ViolationEvent,
 } from './events.js';
 import { violation } from './events.js';
-import { FrameDecoder, type FrameHeader, type FrameSink } from './frame-decoder.js';
+import { FrameDecoder, maskKeyWord, type FrameHeader, type FrameSink } from './frame-decoder.js';
 import { MessageInflater } from './inflater.js';
 import { checkFrame, type FrameState } from './frame-rules.js';
 import { OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_TEXT, isControl, isReservedOpcode } from './opcodes.js';
@@ -56,6 +56,8 @@ const CONTROL_KEEP = 125;
  * allocate before its payload arrives small.
  */
 const DIRECT_MAX = 64 * 1024;
+/** What a control payload or frame head not yet needed reads as. */
+const NO_BYTES = Buffer.alloc(0);
 
 interface OpenMessage {
   kind: 'text' | 'binary';
@@ -92,9 +94,14 @@ export class DirectionInspector implements FrameSink, FrameState {
   private header: FrameHeader | null = null;
   private role: FrameRole = 'ignored';
   private pending: ViolationEvent[] = [];
-  private readonly frameHead = Buffer.allocUnsafe(FRAME_HEAD_BYTES);
+  /**
+   * A data frame's first bytes (for payloadHead) and a control frame's payload,
+   * each made the first time it is needed: most connections never need the
+   * first (a small message keeps its whole payload) and idle ones not the second.
+   */
+  private frameHead: Buffer | null = null;
   private frameHeadLength = 0;
-  private readonly control = Buffer.allocUnsafe(CONTROL_KEEP);
+  private control: Buffer | null = null;
   private controlLength = 0;
   private message: OpenMessage | null = null;
   /** The one OpenMessage object, reused message after message (`message` points to it while one is open). */
@@ -110,9 +117,8 @@ export class DirectionInspector implements FrameSink, FrameState {
     text: false,
     utf8Reported: false,
   };
-  /** The previous frame's masking key (a copy: the decoder reuses its header). */
-  private readonly previousKey = new Uint8Array(4);
-  private hasPreviousKey = false;
+  /** The previous frame's masking key (maskKeyWord: a number, not an array per side), or -1. */
+  previousMaskKey = -1;
   /** Decoding was given up from outside (see abandon): bytes are only counted. */
   private abandoned = false;
   /** During pushToBoundary: where to stop the decoder. */
@@ -261,10 +267,10 @@ export class DirectionInspector implements FrameSink, FrameState {
     }
     const data = start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end);
     if (this.role === 'control') {
-      this.controlLength = this.copyUnmasked(this.control, this.controlLength, data, payloadOffset);
+      this.controlLength = this.copyUnmasked((this.control ??= Buffer.allocUnsafeSlow(CONTROL_KEEP)), this.controlLength, data, payloadOffset);
     } else if (message) {
       if (this.payloadHeads && this.frameHeadLength < FRAME_HEAD_BYTES) {
-        this.frameHeadLength = this.copyUnmasked(this.frameHead, this.frameHeadLength, data, payloadOffset);
+        this.frameHeadLength = this.copyUnmasked((this.frameHead ??= Buffer.allocUnsafeSlow(FRAME_HEAD_BYTES)), this.frameHeadLength, data, payloadOffset);
       }
       if (message.compressed) this.unmasked(data, payloadOffset, Use.Inflate);
       else if (message.text || this.whole) this.unmasked(data, payloadOffset, Use.Message);
@@ -288,7 +294,7 @@ export class DirectionInspector implements FrameSink, FrameState {
     if (header.opcode === OP_CLOSE) {
       // An over-long close payload (already reported) was kept only to 125 bytes: a code point
       // cut there is the cut's doing, not the sender's, so it is left out.
-      const kept = this.control.subarray(0, this.controlLength);
+      const kept = (this.control ?? NO_BYTES).subarray(0, this.controlLength);
       const cut = header.payloadLength > this.controlLength && kept.length > 2 ? incompleteTailLength(kept.subarray(2)) : 0;
       const { close, violations } = parseClosePayload(kept.subarray(0, kept.length - cut), this.side);
       frame.close = close;
@@ -317,19 +323,14 @@ export class DirectionInspector implements FrameSink, FrameState {
   // ---- rules -----------------------------------------------------------
 
   /** A rule broken by the frame being read: reported right after its frame event. */
-  private readonly flag = (rule: RuleId, message: string): void => {
+  flag(rule: RuleId, message: string): void {
     this.pending.push(violation(rule, this.side, message));
-  };
-
-  /** The masking key of this side's previous frame, for the rules ("the previous frame": an unmasked one has none). */
-  get previousMaskKey(): Uint8Array | null {
-    return this.hasPreviousKey ? this.previousKey : null;
   }
 
   private checkHeader(h: FrameHeader): void {
-    checkFrame(h, this, this.flag);
-    this.hasPreviousKey = h.maskKey !== null;
-    if (h.maskKey) this.previousKey.set(h.maskKey);
+    checkFrame(h, this);
+    // "The previous frame" for the rules: an unmasked one has no key.
+    this.previousMaskKey = h.maskKey ? maskKeyWord(h.maskKey) : -1;
   }
 
   // ---- messages --------------------------------------------------------
@@ -429,8 +430,9 @@ export class DirectionInspector implements FrameSink, FrameState {
   private frameEvent(h: FrameHeader): DecodedFrame {
     const frame = new DecodedFrame(this.side, h, h.maskKey ? hex4(h.maskKey) : null);
     if (isControl(h.opcode)) {
-      frame.payloadHead = this.control.toString('hex', 0, Math.min(this.controlLength, FRAME_HEAD_BYTES));
-      frame.payloadHex = this.control.toString('hex', 0, this.controlLength);
+      const control = this.control ?? NO_BYTES;
+      frame.payloadHead = control.toString('hex', 0, Math.min(this.controlLength, FRAME_HEAD_BYTES));
+      frame.payloadHex = control.toString('hex', 0, this.controlLength);
     } else if (!isReservedOpcode(h.opcode)) {
       // The message this data frame belongs to (a frame whose framing was lost opened none: its opcode says).
       const message = this.role === 'message' ? this.message : null;
@@ -438,7 +440,7 @@ export class DirectionInspector implements FrameSink, FrameState {
         const direct = message?.direct;
         frame.payloadHead = direct
           ? direct.toString('hex', 0, Math.min(direct.length, FRAME_HEAD_BYTES))
-          : this.frameHead.toString('hex', 0, this.frameHeadLength);
+          : (this.frameHead ?? NO_BYTES).toString('hex', 0, this.frameHeadLength);
       }
       frame.messageKind = message ? message.kind : h.opcode === OP_TEXT ? 'text' : h.opcode === OP_BINARY ? 'binary' : null;
       frame.compressed = message ? message.compressed : h.opcode !== OP_CONTINUATION && h.rsv1 && this.inflater !== null;

@@ -13,7 +13,7 @@ export interface FrameHeader {
   rsv3: boolean;
   opcode: number;
   masked: boolean;
-  /** The 4 masking-key bytes (the decoder's own copy, overwritten by the next header), or null. */
+  /** The 4 masking-key bytes, or null: valid only during the decoder's calls to its sink (see sharedKey). */
   maskKey: Uint8Array | null;
   payloadLength: number;
   headerLength: number;
@@ -49,11 +49,23 @@ const enum State {
 
 const TWO_32 = 2 ** 32;
 
+/**
+ * The masking key the sinks read (header.maskKey), one for every decoder:
+ * decoding is synchronous, and before each call to its sink a decoder puts
+ * its frame's key back here if another decoder has used it since. Each
+ * decoder keeps its key as a number, not in 4-byte array of its own (a proxy
+ * has two decoders per connection, and connections are many).
+ */
+const sharedKey = new Uint8Array(4);
+let keyOwner: FrameDecoder | null = null;
+
 export class FrameDecoder {
   private state = State.Header;
-  private readonly head = new Uint8Array(14);
+  /** A header cut across chunks is gathered here (made the first time one is). */
+  private head: Uint8Array | null = null;
   private headFill = 0;
-  private readonly key = new Uint8Array(4);
+  /** The current frame's masking key, big-endian (see sharedKey). */
+  private key = 0;
   private readonly header: FrameHeader = {
     fin: false,
     rsv1: false,
@@ -104,6 +116,7 @@ export class FrameDecoder {
       } else if (this.state === State.Payload) {
         const header = this.header;
         const take = Math.min(n - pos, header.payloadLength - this.payloadSeen);
+        if (header.masked && keyOwner !== this) this.restoreKey();
         this.sink.onPayload(chunk, pos, pos + take, this.payloadSeen);
         this.payloadSeen += take;
         pos += take;
@@ -136,15 +149,16 @@ export class FrameDecoder {
         return pos + length;
       }
     }
-    const need = this.headFill < 2 ? 2 : headerLengthAt(this.head, 0);
+    const head = (this.head ??= new Uint8Array(14));
+    const need = this.headFill < 2 ? 2 : headerLengthAt(head, 0);
     const take = Math.min(need - this.headFill, chunk.length - pos);
-    for (let i = 0; i < take; i++) this.head[this.headFill + i] = chunk[pos + i]!;
+    for (let i = 0; i < take; i++) head[this.headFill + i] = chunk[pos + i]!;
     this.headFill += take;
     pos += take;
     if (this.headFill < need) return pos;
-    if (need === 2 && headerLengthAt(this.head, 0) > 2) return pos; // now we know how long it is
+    if (need === 2 && headerLengthAt(head, 0) > 2) return pos; // now we know how long it is
     this.headFill = 0;
-    this.startFrame(this.head, 0, need);
+    this.startFrame(head, 0, need);
     return pos;
   }
 
@@ -194,18 +208,31 @@ export class FrameDecoder {
 
   private endFrame(): void {
     this.state = State.Header;
+    if (this.header.masked && keyOwner !== this) this.restoreKey();
     this.sink.onFrameEnd();
   }
 
-  /** The 4 masking-key bytes, copied: `bytes` may be the caller's chunk, which it may reuse. */
+  /** The 4 masking-key bytes, copied (`bytes` may be the caller's chunk, which it may reuse) into sharedKey. */
   private copyKey(bytes: Uint8Array, at: number): Uint8Array {
-    const key = this.key;
-    key[0] = bytes[at]!;
-    key[1] = bytes[at + 1]!;
-    key[2] = bytes[at + 2]!;
-    key[3] = bytes[at + 3]!;
-    return key;
+    this.key = maskKeyWord(bytes, at);
+    return this.restoreKey();
   }
+
+  /** This frame's key into sharedKey. */
+  private restoreKey(): Uint8Array {
+    const key = this.key;
+    sharedKey[0] = key >>> 24;
+    sharedKey[1] = (key >>> 16) & 0xff;
+    sharedKey[2] = (key >>> 8) & 0xff;
+    sharedKey[3] = key & 0xff;
+    keyOwner = this;
+    return sharedKey;
+  }
+}
+
+/** The 4 masking-key bytes at bytes[at..] as one number (big-endian): a key kept without an array of its own. */
+export function maskKeyWord(bytes: Uint8Array, at = 0): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
 
 /** Header length from its first two bytes: 2, + 2 or 8 for an extended length, + 4 for a mask key. */

@@ -6,7 +6,7 @@
  * where the payload is read; abnormal-closure at the end of the connection.
  */
 import type { CloseInfo, Side } from './events.js';
-import type { FrameHeader } from './frame-decoder.js';
+import { maskKeyWord, type FrameHeader } from './frame-decoder.js';
 import { OP_BINARY, OP_CONTINUATION, OP_TEXT, isControl, isReservedOpcode, opcodeName } from './opcodes.js';
 import type { RuleId } from './rules.js';
 
@@ -17,10 +17,12 @@ export interface FrameState {
   readonly closeSent: CloseInfo | null;
   /** A fragmented data message of this side is open. */
   readonly messageOpen: boolean;
-  /** The masking key of this side's previous frame (null when it had none). */
-  readonly previousMaskKey: Uint8Array | null;
+  /** The masking key of this side's previous frame as a 32-bit number (maskKeyWord), or -1 when it had none. */
+  readonly previousMaskKey: number;
   /** What may set RSV bits: permessage-deflate (RSV1), another negotiated extension (any), or nothing. */
   readonly rsvOwner: 'deflate' | 'extension' | null;
+  /** Reports a rule the frame breaks, with its sentence. */
+  flag(rule: RuleId, message: string): void;
 }
 
 type FrameCheck = (h: FrameHeader, s: FrameState) => string | null;
@@ -66,12 +68,12 @@ export const FRAME_RULES: ReadonlyArray<readonly [RuleId, FrameCheck]> = [
     h.lengthNotMinimal ? `payload length ${h.payloadLength} sent in ${h.lengthBits} bits; the shortest form must be used` : null],
 ];
 
-/** Each broken rule of the frame `h`, with its sentence, in table order. */
-export function checkFrame(h: FrameHeader, s: FrameState, found: (rule: RuleId, message: string) => void): void {
+/** Flags each broken rule of the frame `h`, with its sentence, in table order. */
+export function checkFrame(h: FrameHeader, s: FrameState): void {
   if (breaksNoRule(h, s)) return;
   for (const [rule, check] of FRAME_RULES) {
     const message = check(h, s);
-    if (message !== null) found(rule, message);
+    if (message !== null) s.flag(rule, message);
   }
 }
 
@@ -96,8 +98,7 @@ function weakMaskKey(h: FrameHeader, s: FrameState): string | null {
   const k = h.maskKey;
   if (!k) return null;
   if ((k[0]! | k[1]! | k[2]! | k[3]!) === 0) return 'masking key is all zeros';
-  const p = s.previousMaskKey;
-  if (p && k[0] === p[0] && k[1] === p[1] && k[2] === p[2] && k[3] === p[3]) return "masking key repeats the previous frame's";
+  if (maskKeyWord(k) === s.previousMaskKey) return "masking key repeats the previous frame's";
   return null;
 }
 

@@ -19,6 +19,7 @@ export interface SessionOptions {
 
 /** Client bytes that arrive before the 101 are held (they can only be frames) up to this many. */
 const EARLY_CLIENT_BYTES = 1024 * 1024;
+const SIDES = ['client', 'server'] as const;
 
 export class Session {
   private requestHead: HttpRequestHead | null = null;
@@ -31,7 +32,7 @@ export class Session {
   private readonly endedSides: Side[] = [];
   private firstClose: Side | null = null;
   /** Sides whose stream has a gap (see lose). */
-  private readonly gaps = new Set<Side>();
+  private readonly gaps: Record<Side, boolean> = { client: false, server: false };
 
   constructor(private readonly options: SessionOptions = {}) {}
 
@@ -77,7 +78,7 @@ export class Session {
       events.push(...this.inspectors.client.abandon(`sent more than ${mib} MiB before the 101, more than is held for decoding`));
     }
     // A client whose stream had a gap before the 101: its frames up to the gap are read, none after.
-    for (const side of this.gaps) events.push(...this.inspectors[side].stop());
+    for (const side of SIDES) if (this.gaps[side]) events.push(...this.inspectors[side].stop());
     return events;
   }
 
@@ -125,7 +126,7 @@ export class Session {
 
   /** `side`'s stream has a gap (bytes never seen): what its frame cut short showed, then nothing more of it is decoded. */
   lose(side: Side): InspectorEvent[] {
-    this.gaps.add(side);
+    this.gaps[side] = true;
     return this.inspectors ? this.inspectors[side].stop() : [];
   }
 
@@ -151,7 +152,7 @@ export class Session {
     const clean = Boolean(inspectors?.client.closeSent && inspectors.server.closeSent);
     if (inspectors && this.proxyEnded === null) {
       // Where a side with a gap stopped says nothing about how the connection ended.
-      const brokeMidFrame = (['client', 'server'] as const).some((side) => !this.gaps.has(side) && !inspectors[side].atFrameBoundary);
+      const brokeMidFrame = SIDES.some((side) => !this.gaps[side] && !inspectors[side].atFrameBoundary);
       if (!clean || brokeMidFrame) {
         const from = this.endedSides[0] ?? null;
         const why = brokeMidFrame ? 'in the middle of a frame' : 'before both close frames were seen';

@@ -41,12 +41,20 @@ function completable(partial: Uint8Array): boolean {
 }
 
 /**
+ * Where a carried sequence is completed and checked: one for every validator
+ * (checking is synchronous), so each keeps its carry in a number, not in an
+ * array of its own (a proxy has two validators per connection, and connections are many).
+ */
+const sequence = new Uint8Array(4);
+
+/**
  * Reports invalid text as soon as the bytes so far cannot begin valid UTF-8,
  * whatever the chunking: the verdict after any push depends only on the bytes,
  * not on where they were split.
  */
 export class Utf8Validator {
-  private readonly carry = new Uint8Array(4);
+  /** The unfinished sequence carried from the last chunk (at most 3 bytes, the first in the low byte). */
+  private carry = 0;
   private carryLength = 0;
   private ok = true;
 
@@ -67,23 +75,25 @@ export class Utf8Validator {
     if (this.carryLength === 0 && incompleteTailLength(chunk) === 0) return (this.ok = isUtf8(chunk));
     let start = 0;
     if (this.carryLength > 0) {
-      const need = Math.max(sequenceLength(this.carry[0]!), 1) - this.carryLength;
+      const carried = this.carryLength;
+      for (let i = 0; i < carried; i++) sequence[i] = (this.carry >>> (8 * i)) & 0xff;
+      const need = Math.max(sequenceLength(sequence[0]!), 1) - carried;
       const take = Math.min(need, chunk.length);
-      this.carry.set(chunk.subarray(0, take), this.carryLength);
-      this.carryLength += take;
+      sequence.set(chunk.subarray(0, take), carried);
+      const sofar = sequence.subarray(0, carried + take);
       start = take;
-      if (take < need) return (this.ok = completable(this.carry.subarray(0, this.carryLength)));
-      this.ok = isUtf8(this.carry.subarray(0, this.carryLength));
+      if (take < need) {
+        this.keep(sofar);
+        return (this.ok = completable(sofar));
+      }
+      this.ok = isUtf8(sofar);
       this.carryLength = 0;
       if (!this.ok) return false;
     }
     const rest = chunk.subarray(start);
     const tail = incompleteTailLength(rest);
     this.ok = isUtf8(rest.subarray(0, rest.length - tail)) && completable(rest.subarray(rest.length - tail));
-    if (this.ok && tail > 0) {
-      this.carry.set(rest.subarray(rest.length - tail));
-      this.carryLength = tail;
-    }
+    if (this.ok && tail > 0) this.keep(rest.subarray(rest.length - tail));
     return this.ok;
   }
 
@@ -92,5 +102,13 @@ export class Utf8Validator {
     if (this.carryLength > 0) this.ok = false;
     this.carryLength = 0;
     return this.ok;
+  }
+
+  /** Carries an unfinished sequence (1-3 bytes) into the next chunk. */
+  private keep(bytes: Uint8Array): void {
+    let carry = 0;
+    for (let i = 0; i < bytes.length; i++) carry |= bytes[i]! << (8 * i);
+    this.carry = carry;
+    this.carryLength = bytes.length;
   }
 }

@@ -7,7 +7,7 @@
 import type net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { HttpRequestHead } from '../inspector/http-head.js';
-import type { InspectorEvent, ReleaseAction, Side } from '../inspector/events.js';
+import type { InspectorEvent, MessageEvent, ReleaseAction, Side, ViolationEvent } from '../inspector/events.js';
 import { Connection, type InterceptHooks, type Output } from '../inspector/connection.js';
 import { hostOf } from '../filter/index.js';
 import type { Edit, Interceptor } from './interceptor.js';
@@ -53,12 +53,25 @@ const DEFAULT_LINGER_MS = 5_000;
 /** Bytes a direction may read past a held message before its socket is paused. */
 const HOLD_BACKLOG = 1024 * 1024;
 
-function interceptHooks(interceptor: Interceptor, conn: number, host: string | null): InterceptHooks {
-  return {
-    active: () => interceptor.active,
-    matches: (message, violations) => interceptor.matches(conn, host, message, violations),
-    nextId: () => interceptor.nextId(),
-  };
+/** What a connection's Connection asks the proxy's interceptor (methods, not closures: connections are many). */
+class ConnectionIntercept implements InterceptHooks {
+  constructor(
+    private readonly interceptor: Interceptor,
+    private readonly conn: number,
+    private readonly host: string | null,
+  ) {}
+
+  active(): boolean {
+    return this.interceptor.active;
+  }
+
+  matches(message: MessageEvent, violations: ViolationEvent[]): boolean {
+    return this.interceptor.matches(this.conn, this.host, message, violations);
+  }
+
+  nextId(): number {
+    return this.interceptor.nextId();
+  }
 }
 
 export class ProxyConnection {
@@ -95,7 +108,7 @@ export class ProxyConnection {
       hostRewrite: heads === undefined ? ctx.upstream.authority : undefined,
       rewriteRequest: typeof heads === 'function' ? heads : undefined,
       strict: ctx.strict,
-      intercept: ctx.intercept && interceptHooks(ctx.intercept.interceptor, ctx.intercept.conn, hostOf(ctx.upstream.url)),
+      intercept: ctx.intercept && new ConnectionIntercept(ctx.intercept.interceptor, ctx.intercept.conn, hostOf(ctx.upstream.url)),
     });
     if (ctx.relayOnly) this.connection.relayOnly();
     client.setNoDelay(true);

@@ -665,4 +665,31 @@ describe('memory: what a connection keeps between calls', () => {
     expect([...after].filter((object) => !before.has(object))).toEqual([]);
     for (const out of outputs) for (const object of [out, out.events, out.forward, ...out.events, ...out.forward]) expect(after.has(object)).toBe(false);
   });
+
+  test('after small messages and before any control frame, a connection holds no byte buffer of its own', () => {
+    const exchanged = () => {
+      const connection = new Connection();
+      connection.push('client', Buffer.from(UPGRADE));
+      connection.push('server', Buffer.from(SWITCHED));
+      connection.push('client', text('Hello', 'client'));
+      connection.push('server', text('Hello', 'server'));
+      return connection;
+    };
+    const connection = exchanged();
+    const shared = reachable(exchanged()); // scratch buffers every connection uses
+    const own = () => [...reachable(connection)].filter((object) => ArrayBuffer.isView(object) && !shared.has(object));
+    expect(own()).toEqual([]);
+    connection.push('server', encodeFrame({ opcode: 9, payload: 'ping' }));
+    expect(own()).toHaveLength(1); // a control frame's payload is kept from then on (it may come in pieces)
+  });
+
+  test('the head of the 101 is kept for upgradeResponse only when asked (the client reports it; a proxy does not)', () => {
+    for (const keep of [false, true]) {
+      const connection = new Connection({ keepUpgradeResponse: keep });
+      connection.push('client', Buffer.from(UPGRADE));
+      connection.push('server', Buffer.from(SWITCHED));
+      expect(connection.upgraded).toBe(true);
+      expect(connection.upgradeResponse?.status ?? null).toBe(keep ? 101 : null);
+    }
+  });
 });

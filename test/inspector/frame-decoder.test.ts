@@ -159,6 +159,27 @@ describe('headers', () => {
     expect(Buffer.from(recorder.frames[0]!.header.maskKey!).toString('hex')).toBe('37fa213d');
   });
 
+  test('two decoders each see their own frame\'s key, whatever the other read in between (the key array is shared)', () => {
+    const seen: string[] = [];
+    const sink = (name: string): FrameSink => ({
+      onHeader: (h) => seen.push(`${name} header ${Buffer.from(h.maskKey!).toString('hex')}`),
+      onPayload: () => {},
+      onFrameEnd: () => {},
+      onLost: () => {},
+    });
+    const keyOf = (name: string, header: FrameHeader | null) => `${name} ${header && Buffer.from(header.maskKey!).toString('hex')}`;
+    let aHeader: FrameHeader | null = null;
+    let bHeader: FrameHeader | null = null;
+    const a = new FrameDecoder({ ...sink('a'), onHeader: (h) => (aHeader = h), onPayload: () => seen.push(keyOf('a', aHeader)), onFrameEnd: () => seen.push(`${keyOf('a', aHeader)} end`) });
+    const b = new FrameDecoder({ ...sink('b'), onHeader: (h) => (bHeader = h), onPayload: () => seen.push(keyOf('b', bHeader)), onFrameEnd: () => seen.push(`${keyOf('b', bHeader)} end`) });
+    const frameA = encodeFrame({ opcode: OP_TEXT, payload: 'aaaa', maskKey: hex('01020304') });
+    const frameB = encodeFrame({ opcode: OP_TEXT, payload: 'bbbb', maskKey: hex('0a0b0c0d') });
+    a.push(frameA.subarray(0, 8)); // header and 2 payload bytes
+    b.push(frameB); // a whole frame with another key
+    a.push(frameA.subarray(8));
+    expect(seen).toEqual(['a 01020304', 'b 0a0b0c0d', 'b 0a0b0c0d end', 'a 01020304', 'a 01020304 end']);
+  });
+
   test('the payload is delivered still masked, as views of the input', () => {
     const bytes = hex('81 85 37 fa 21 3d 7f 9f 4d 51 58');
     const { recorder } = feed(bytes);

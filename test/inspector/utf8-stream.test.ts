@@ -132,6 +132,27 @@ describe('Utf8Validator', () => {
     }
   });
 
+  test('validators carrying unfinished sequences at the same time do not mix them up', () => {
+    const euro = hex('e2 82 ac'); // €
+    const clef = hex('f0 9d 84 9e'); // 𝄞
+    const one = new Utf8Validator();
+    const two = new Utf8Validator();
+    expect(one.push(euro.subarray(0, 1))).toBe(true);
+    expect(two.push(clef.subarray(0, 2))).toBe(true);
+    expect(one.push(euro.subarray(1, 2))).toBe(true);
+    expect(two.push(clef.subarray(2, 3))).toBe(true);
+    expect(one.push(euro.subarray(2))).toBe(true);
+    expect(two.push(clef.subarray(3))).toBe(true);
+    expect([one.end(), two.end()]).toEqual([true, true]);
+    // And a wrong continuation is caught for the right one.
+    const three = new Utf8Validator();
+    const four = new Utf8Validator();
+    three.push(euro.subarray(0, 2));
+    four.push(clef.subarray(0, 2));
+    expect(three.push(hex('41'))).toBe(false);
+    expect(four.push(clef.subarray(2))).toBe(true);
+  });
+
   test('empty pushes change nothing', () => {
     const v = new Utf8Validator();
     expect(v.push(hex('e2'))).toBe(true);
