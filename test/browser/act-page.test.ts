@@ -139,6 +139,16 @@ describe.runIf(haveChromium)('acting from the inspector page (Chromium)', () => 
     ws.on('message', (data) => echoes.push(String(data)));
     for (const text of ['hold: forward me', 'hold: edit me', 'hold: drop me', 'hold: let me time out']) ws.send(text);
     await log.until(() => log.of('held').length === 4, 'four held messages');
+    // Held by the proxy's own filter (as `proxy --intercept`), with nobody touching the page: the panel opens by
+    // itself and lists them, its summary counts them, and so does the Frames tab, seen from any tab.
+    const panel = page.locator('details.intercept');
+    await panel.locator('li.held').nth(3).waitFor();
+    expect(await panel.getAttribute('open')).not.toBeNull();
+    expect(await panel.locator('li.held').allInnerTexts()).toEqual(['hold: forward me', 'hold: edit me', 'hold: drop me', 'hold: let me time out'].map((text) => expect.stringContaining(text)));
+    expect(await panel.locator('summary').innerText()).toContain('4 held: forward, edit or drop them');
+    await page.getByRole('tab', { name: 'Handshake' }).click();
+    expect(await page.getByRole('tab', { name: /Frames/ }).innerText()).toMatch(/Frames\s*4 held/);
+    await page.getByRole('tab', { name: /Frames/ }).click();
     await page.locator('.connections tbody tr').first().click();
     await page.getByRole('radio', { name: 'messages' }).click();
     const row = (text: string) => page.locator('.trow', { hasText: text });
@@ -157,6 +167,10 @@ describe.runIf(haveChromium)('acting from the inspector page (Chromium)', () => 
     await row('from wsinspect').getByText('injected', { exact: true }).waitFor();
     // The timeout forwards the last one unchanged, and the page says so.
     await row('hold: let me time out').getByText('held · timed out, forwarded #4').waitFor({ timeout: 20_000 });
+    // Nothing held any more: no count left anywhere.
+    await expect.poll(() => page.getByRole('tab', { name: /Frames/ }).innerText()).toBe('Frames');
+    await expect.poll(() => panel.locator('li.held').count()).toBe(0);
+    expect(await panel.locator('summary').innerText()).not.toContain('held');
     // What the client got (the injection and the echoes cross on the way: no order between them); never the dropped one.
     await expect.poll(() => [...echoes].sort()).toEqual(['edited: hold no more', 'from wsinspect', 'hold: forward me', 'hold: let me time out']);
     // The peer's own messages carry no injected mark.

@@ -12,7 +12,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { har as validateHar } from 'har-validator';
 import { haveChromium, launchChromium, type Chromium } from '../helpers/chromium.js';
@@ -35,6 +35,25 @@ async function openClient(url: string, options: WebSocket.ClientOptions = {}, kn
 
 function nextMessage(ws: WebSocket): Promise<string> {
   return new Promise((resolve) => ws.once('message', (data) => resolve(String(data))));
+}
+
+/** Scrolls the element's end into view, then whether its last line is on screen and on top (not clipped or covered). */
+function endInView(locator: Locator): Promise<boolean> {
+  return locator.evaluate((el) => {
+    el.scrollIntoView({ block: 'end' });
+    const box = el.getBoundingClientRect();
+    const hit = el.ownerDocument.elementFromPoint(box.left + 8, box.bottom - 6);
+    return box.bottom <= el.ownerDocument.documentElement.clientHeight + 1 && hit !== null && el.contains(hit); // +1: sub-pixel layout
+  });
+}
+
+/** How many lines the element's text takes. */
+function linesOf(locator: Locator): Promise<number> {
+  return locator.evaluate((el) => {
+    const range = el.ownerDocument.createRange();
+    range.selectNodeContents(el);
+    return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+  });
 }
 
 async function closeClient(ws: WebSocket): Promise<void> {
@@ -135,8 +154,9 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'timeline.png') });
   });
 
-  test('handshake: every check passed, the accept computed again in the page', async () => {
-    const ws = await openClient(fixture.proxyUrl, { headers: { 'X-Trace': 'abc' } });
+  test('handshake: every check passed, the accept computed again in the page, every line of long heads reachable', async () => {
+    const long = Object.fromEntries(Array.from({ length: 24 }, (_, i) => [`X-Long-Header-${i}`, `value-${i}-${'abcdefgh'.repeat(6)}`]));
+    const ws = await openClient(fixture.proxyUrl, { headers: { 'X-Trace': 'abc', ...long } });
     await page.goto(fixture.url);
     await page.getByRole('tab', { name: 'Handshake' }).click();
     const checks = page.locator('.check-list li');
@@ -159,7 +179,27 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     const names = await page.locator('.head').first().locator('tbody td:nth-child(2)').allInnerTexts();
     expect(names).toEqual(request.headers.map(([name]) => name));
     expect(names).toContain('X-Trace');
-    await page.screenshot({ path: join(SHOTS, 'handshake.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, 'handshake.png') });
+    // Number and name each on one line (no "1/7", no "Sec-WebSocket-/Version"); the long values wrap instead.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const requestHead = page.locator('section[aria-label="Request head"]');
+    const version = requestHead.locator('tbody tr', { hasText: 'Sec-WebSocket-Version' });
+    expect(await linesOf(version.locator('td').nth(0))).toBe(1);
+    expect(await linesOf(version.locator('td').nth(1))).toBe(1);
+    expect(await linesOf(requestHead.locator('tbody tr').nth(20).locator('td').nth(0))).toBe(1);
+
+    // Everything scrolls into view within the panel, in the usual window and in a small one: both heads to their last line.
+    for (const size of [{ width: 1280, height: 800 }, { width: 800, height: 600 }]) {
+      await page.setViewportSize(size);
+      for (const head of ['Request', 'Response']) {
+        const section = page.locator(`section[aria-label="${head} head"]`);
+        expect(await endInView(section.locator('pre.raw-head')), `${head} raw head at ${size.width}x${size.height}`).toBe(true);
+        expect(await endInView(section.locator('tbody tr').last()), `${head} header table at ${size.width}x${size.height}`).toBe(true);
+      }
+    }
+    expect(await requestHead.locator('tbody tr').last().locator('td').nth(1).innerText()).toBe(request.headers.at(-1)![0]);
+    await page.screenshot({ path: join(SHOTS, 'handshake-heads-small.png') });
+    await page.setViewportSize({ width: 1440, height: 900 });
     await closeClient(ws);
   });
 
@@ -210,6 +250,30 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await page.getByRole('radio', { name: 'messages' }).click();
     await expect.poll(() => rows.count()).toBe(8);
     expect(await rows.first().innerText()).toMatch(/text msg/);
+    await closeClient(ws);
+  });
+
+  test('a small window: the timeline above the detail, nothing overlapping, a 64-bit length shown whole', async () => {
+    await page.setViewportSize({ width: 800, height: 600 });
+    await page.goto(fixture.url);
+    const ws = await openClient(fixture.proxyUrl);
+    ws.send('x'.repeat(70_000)); // past 65,535: the length goes in the 64-bit extended length
+    await nextMessage(ws);
+    const rows = page.locator('.timeline-body .trow');
+    await rows.nth(1).waitFor();
+    await rows.first().click();
+    await page.locator('.frame-detail').waitFor();
+    const box = async (selector: string) => (await page.locator(selector).first().boundingBox())!;
+    const timeline = await box('.timeline');
+    const detail = await box('.detail-pane');
+    expect(detail.y).toBeGreaterThanOrEqual(timeline.y + timeline.height - 1); // stacked: the rows never run under the detail
+    expect(timeline.width).toBeGreaterThan(700);
+    const length = rows.first().locator('.c-len');
+    expect(await length.innerText()).toBe('70,000 /64');
+    expect(await length.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true); // not cut to "70,000 …"
+    const preview = await rows.first().locator('.c-preview').boundingBox();
+    expect(preview!.x + preview!.width).toBeLessThanOrEqual(timeline.x + timeline.width + 1);
+    await page.screenshot({ path: join(SHOTS, 'small-window.png') });
     await closeClient(ws);
   });
 
@@ -335,7 +399,16 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     expect(await rows.first().getAttribute('class')).toContain('has-error');
     expect(await rows.first().innerText()).toContain('client-frame-unmasked');
 
+    // A clean connection beside it: its Violations tab says where the violation is, not that all is well.
+    const clean = await openClient(fixture.proxyUrl);
+    await page.locator('.connections tbody tr[data-conn="2"]').click();
     await page.getByRole('tab', { name: /Violations/ }).click();
+    const all = page.getByLabel('all connections');
+    expect(await all.isChecked()).toBe(false);
+    expect(await page.locator('.violations .empty').innerText()).toBe('No violation on connection 2; 1 violation on other connections (tick "all connections" to see them).');
+    await page.getByRole('button', { name: 'show all connections' }).click();
+    expect(await all.isChecked()).toBe(true); // what it shows: every connection's
+    expect(await all.isDisabled()).toBe(true);
     const item = page.locator('.violation-list li').first();
     await item.waitFor();
     const text = await item.innerText();
@@ -348,6 +421,7 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     expect(await detail.locator('.violations-inline').innerText()).toContain('client-frame-unmasked');
     expect((await detail.locator('.seg[data-field="mask"] .seg-bits').innerText()).trim()).toBe('0');
     socket.destroy();
+    await closeClient(clean);
   });
 
   test('pause holds the view while events keep arriving; resume shows them; clear empties the page', async () => {
@@ -426,7 +500,19 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     expect(await close.innerText()).toContain('1000 Normal Closure "bye"');
     await page.getByRole('tab', { name: 'Handshake' }).click();
     expect(await page.locator('.extensions').innerText()).toMatch(/Accepted: permessage-deflate[\s\S]*No parameters: both sides keep their compression context/);
-    await page.screenshot({ path: join(SHOTS, 'handshake-deflate.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, 'handshake-deflate.png') });
+    // Learn's fragmentation step shows this very message, the ping in its place between the fragments (outside their numbering).
+    await page.getByRole('tab', { name: 'Learn' }).click();
+    const learn = page.locator('.learn');
+    await learn.getByRole('navigation').getByRole('button', { name: /Fragmentation/ }).click();
+    expect(await learn.innerText()).toContain('a text message in 2 frames, and a control frame between them (not part of the message).');
+    expect(await learn.locator('ol li').allInnerTexts()).toEqual([
+      expect.stringMatching(/^frame 1: opcode text, FIN=0, \d+ bytes$/),
+      'in between: opcode ping, FIN=1, 11 bytes',
+      expect.stringMatching(/^frame 2: opcode continuation, FIN=1, \d+ bytes$/),
+    ]);
+    await learn.getByRole('button', { name: /in between/ }).click();
+    await expect.poll(() => page.locator('.frame-detail h3').innerText()).toMatch(/ping frame/);
   });
 
   test('opened from a token URL it follows the live feed; HTTP requests grouped; one connection or all', async () => {

@@ -123,12 +123,14 @@ describe('Store: what wsinspect did to the traffic', () => {
     expect(messageRow(store, 'keep').hold).toEqual({ id: 7, state: 'held' });
     expect(messageRow(store, 'change').hold).toEqual({ id: 8, state: 'held' });
     expect(messageRow(store, 'answer').hold).toBeNull();
+    expect(store.heldCount).toBe(2); // what the intercept panel counts, open or not
     // The frames show their message's hold (the frames view marks them from it).
     expect(messageRow(store, 'keep').frames[0]!.message!.hold?.id).toBe(7);
 
     store.ingest(stamp([{ type: 'released', id: 7, action: 'forward' }]));
     store.ingest(stamp([{ type: 'released', id: 8, action: 'edit' }, ...text('changed', 'client', true), ...text('injected later', 'client', true)]));
     expect(messageRow(store, 'keep').hold).toEqual({ id: 7, state: 'forward' });
+    expect(store.heldCount).toBe(0);
     expect(messageRow(store, 'change').hold).toEqual({ id: 8, state: 'edit' });
     const edit = messageRow(store, 'changed');
     expect(edit.editOf).toBe(8);
@@ -148,6 +150,7 @@ describe('Store: what wsinspect did to the traffic', () => {
     store.ingest(stamp([{ type: 'released', id: 1, action: 'drop' }, { type: 'released', id: 2, action: 'timeout' }]));
     store.ingest(stamp([{ type: 'connection-end', clean: false, closeCode: null, by: null, durationMs: 5, stats: { client: { frames: 0, messages: 0, wireBytes: 0 }, server: { frames: 3, messages: 3, wireBytes: 30 } } }]));
     expect(['gone', 'late', 'stuck', 'elsewhere'].map((t) => messageRow(store, t).hold?.state)).toEqual(['drop', 'timeout', 'unsent', 'held']);
+    expect(store.heldCount).toBe(1); // connection 2's
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef } from 'preact/hooks';
 import { Batcher, eventsUrl, followLive } from './live.js';
-import { applyEvents, link, selectConnection, selectedConn, selectedSeq, store, tab, version, type Tab } from './state.js';
+import { applyEvents, heldNow, link, selectConnection, selectedConn, selectedSeq, store, tab, version, type Tab } from './state.js';
 import { visible } from './format.js';
 import { Composer } from './ui/composer.js';
 import { Connections } from './ui/connections.js';
@@ -37,6 +37,7 @@ export function App() {
         // The server sends its whole backlog on every (re)connection.
         batcher.drop();
         store.clear();
+        heldNow.value = 0;
         version.value++;
       },
       onEvents: (events) => batcher.push(events),
@@ -65,6 +66,7 @@ export function App() {
           <button key={id} type="button" role="tab" id={`tab-${id}`} aria-selected={tab.value === id} class={tab.value === id ? 'on' : ''} onClick={() => (tab.value = id)}>
             {label}
             {id === 'violations' && conn && conn.violations > 0 ? <span class="count bad">{conn.violations}</span> : null}
+            {id === 'timeline' && heldNow.value > 0 ? <span class="count warn">{heldNow.value} held</span> : null}
           </button>
         ))}
         <span class="tabs-scope muted">

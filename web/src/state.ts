@@ -18,6 +18,8 @@ export const link = signal<LinkState>('connecting');
 export const paused = signal(false);
 /** Events applied to the store while paused, not shown yet. */
 export const waiting = signal(0);
+/** Messages held by --intercept now: kept current even while paused, since a held message waits for the user. */
+export const heldNow = signal(0);
 
 export const selectedConn = signal<number | null>(null);
 export const selectedSeq = signal<number | null>(null);
@@ -49,6 +51,7 @@ export function selectConnection(conn: number | null): void {
 
 export function applyEvents(events: LiveEvent[]): void {
   store.ingest(events);
+  heldNow.value = store.heldCount;
   if (selectedConn.value === null && !chosen) {
     // Open the first WebSocket connection by itself (once): that is what a newcomer came to see.
     const first = [...store.connections.values()].find((c) => c.request !== null);
@@ -72,6 +75,7 @@ export function clearAll(): void {
   selectedSeq.value = null;
   selectedConn.value = null;
   waiting.value = 0;
+  heldNow.value = 0;
   version.value++;
 }
 

@@ -132,6 +132,11 @@ export class Store {
     return this.rows[seq - this.firstSeq];
   }
 
+  /** How many messages are held by --intercept right now (of the rows still kept). */
+  get heldCount(): number {
+    return this.holds.size;
+  }
+
   clear(): void {
     this.connections.clear();
     this.firstSeq = this.nextSeq;

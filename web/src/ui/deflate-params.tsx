@@ -18,7 +18,7 @@ const PARAMS: Record<string, (value: string | true) => string> = {
 export function Extensions({ extensions, offered }: { extensions: readonly ExtensionOffer[]; offered: string | null }) {
   return (
     <section class="extensions" aria-label="Negotiated extensions">
-      <h4>Extensions</h4>
+      <h3>Extensions</h3>
       {offered !== null && (
         <p>
           Offered by the client: <code>{visible(offered)}</code>

@@ -2,9 +2,13 @@
  * Interception from the page: the filter that holds messages (PUT
  * /api/intercept), and the held messages (GET /api/intercepted, polled while
  * the panel is open) each with Forward, Edit and Drop (POST /api/intercepted/:id).
+ * A held message stalls its direction until someone acts, so the panel opens
+ * by itself when one is held (set with `proxy --intercept` or here) and its
+ * summary counts them even when closed.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { callApi, errorOf, hexToBase64 } from '../act-api.js';
+import { heldNow } from '../state.js';
 
 interface Held {
   id: number;
@@ -19,11 +23,19 @@ interface Held {
 const POLL_MS = 1000;
 
 export function InterceptPanel() {
-  const [open, setOpen] = useState(false);
+  const holding = heldNow.value;
+  const [open, setOpen] = useState(holding > 0);
   const [filter, setFilter] = useState('');
   const [active, setActive] = useState<string | null>(null);
   const [held, setHeld] = useState<Held[]>([]);
   const [note, setNote] = useState('');
+
+  // One more message held: open (again, if the user had closed it) and list it now, not at the next poll.
+  const before = useRef(holding);
+  useEffect(() => {
+    if (holding > before.current) setOpen(true);
+    before.current = holding;
+  }, [holding]);
 
   useEffect(() => {
     if (!open) return;
@@ -38,7 +50,7 @@ export function InterceptPanel() {
       stop = true;
       clearInterval(timer);
     };
-  }, [open]);
+  }, [open, holding]);
 
   const apply = async (expression: string | null) => {
     const result = await callApi('PUT', 'api/intercept', { filter: expression });
@@ -53,10 +65,17 @@ export function InterceptPanel() {
     if (result.ok) setHeld((list) => list.filter((h) => h.id !== id));
   };
 
+  // Open, the server's list is the truth (it also has what the page let go); closed, the events say.
+  const count = Math.max(holding, open ? held.length : 0);
   return (
-    <details class="intercept" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+    <details class={`intercept${count > 0 ? ' holding' : ''}`} open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>
-        Intercept {active !== null && <span class="count">on</span>} {held.length > 0 && <span class="count bad">{held.length} held</span>}
+        Intercept {active !== null && <span class="count on">on</span>}{' '}
+        {count > 0 && (
+          <span class="count warn">
+            {count} held: forward, edit or drop {count === 1 ? 'it' : 'them'}
+          </span>
+        )}
       </summary>
       <form
         class="intercept-filter"
@@ -67,7 +86,8 @@ export function InterceptPanel() {
       >
         <input aria-label="Intercept filter" placeholder='hold messages matching, e.g. client text "password"' value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
         <button type="submit">Hold matching</button>
-        <button type="button" onClick={() => void apply(null)} disabled={active === null}>
+        {/* Enabled even when the page set no filter: `proxy --intercept EXPR` may have. */}
+        <button type="button" onClick={() => void apply(null)}>
           Stop
         </button>
         <span role="status" class="muted">

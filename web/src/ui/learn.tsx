@@ -217,6 +217,7 @@ function Masking({ clientText, serverText }: Walk) {
 }
 
 function Fragmentation({ fragmented }: Walk) {
+  const controls = fragmented ? interleaved(fragmented) : [];
   return (
     <>
       <h3>Fragmentation, and control frames in between</h3>
@@ -227,15 +228,21 @@ function Fragmentation({ fragmented }: Walk) {
       </p>
       {fragmented ? (
         <>
-          <p>This connection has one: a {fragmented.event.kind} message in {fragmented.event.frames} frames.</p>
+          <p>
+            This connection has one: a {fragmented.event.kind} message in {fragmented.event.frames} frames
+            {controls.length === 0 ? '' : `, and ${controls.length === 1 ? 'a control frame' : `${controls.length} control frames`} between them (not part of the message)`}.
+          </p>
           <ol>
-            {fragmented.frames.map((frame, i) => (
-              <li key={frame.seq}>
-                <ShowMe row={frame} fields={['fin', 'opcode']}>
-                  frame {i + 1}: opcode {frame.event.opcodeName}, FIN={frame.event.fin ? 1 : 0}, {frame.event.payloadLength} bytes
-                </ShowMe>
-              </li>
-            ))}
+            {[...fragmented.frames, ...controls]
+              .sort((a, b) => a.seq - b.seq)
+              .map((frame) => (
+                <li key={frame.seq} class={frame.event.opcode >= 0x8 ? 'interleaved' : ''}>
+                  <ShowMe row={frame} fields={['fin', 'opcode']}>
+                    {frame.event.opcode >= 0x8 ? 'in between: ' : `frame ${fragmented.frames.indexOf(frame) + 1}: `}opcode {frame.event.opcodeName}, FIN=
+                    {frame.event.fin ? 1 : 0}, {frame.event.payloadLength} bytes
+                  </ShowMe>
+                </li>
+              ))}
           </ol>
         </>
       ) : (
@@ -245,6 +252,19 @@ function Fragmentation({ fragmented }: Walk) {
       )}
     </>
   );
+}
+
+/** The control frames the same side sent between a fragmented message's first and last frames (the first 20 of them). */
+function interleaved(message: MessageRow): FrameRow[] {
+  if (message.frames.length === 0) return []; // let go to bound memory
+  const first = message.frames[0]!.seq;
+  const last = message.frames.at(-1)!.seq;
+  const found: FrameRow[] = [];
+  for (let seq = first + 1; seq < last && found.length < 20; seq++) {
+    const row = store.row(seq);
+    if (row?.kind === 'frame' && row.event.conn === message.event.conn && row.event.from === message.event.from && row.event.opcode >= 0x8) found.push(row);
+  }
+  return found;
 }
 
 function Deflate({ c, compressed }: Walk) {

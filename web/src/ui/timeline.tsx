@@ -193,8 +193,8 @@ function Cells({ row }: { row: Row }) {
       <>
         <span class="c-op" role="gridcell">{f.opcodeName}</span>
         <span class="c-flags mono" role="gridcell" aria-label={flagWords(row)}>{flags}</span>
-        <span class="c-len" role="gridcell">
-          {f.payloadLength.toLocaleString('en')} <span class="muted" title={f.lengthBits === 7 ? "length in the 7-bit field" : `length in the ${f.lengthBits}-bit extended length`}>/{f.lengthBits}</span>
+        <span class="c-len" role="gridcell" title={`${f.payloadLength.toLocaleString('en')} bytes, ${f.lengthBits === 7 ? 'in the 7-bit length field' : `in the ${f.lengthBits}-bit extended length`}`}>
+          {f.payloadLength.toLocaleString('en')} <span class="muted">/{f.lengthBits}</span>
         </span>
         <span class="c-size" role="gridcell">{row.message?.event.compressed && row.message.frames.at(-1) === row ? `→ ${formatBytes(row.message.event.size)}` : formatBytes(f.wireLength)}</span>
       </>

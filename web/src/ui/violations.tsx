@@ -6,19 +6,26 @@ import { ViolationItem } from './violation-item.js';
 
 export function Violations() {
   version.value;
-  const [all, setAll] = useState(selectedConn.value === null);
+  const [chosenAll, setAll] = useState(false);
   const conn = selectedConn.value;
-  const entries = store.violations.filter((v) => all || conn === null || v.event.conn === conn);
+  // With no connection selected there is only "all".
+  const all = chosenAll || conn === null;
+  const entries = store.violations.filter((v) => all || v.event.conn === conn);
+  const elsewhere = store.violations.length - entries.length;
   return (
     <section class="violations" aria-label="Violations">
       <div class="tab-tools">
         <label>
-          <input type="checkbox" checked={all} onChange={(e) => setAll(e.currentTarget.checked)} /> all connections
+          <input type="checkbox" checked={all} disabled={conn === null} onChange={(e) => setAll(e.currentTarget.checked)} /> all connections
         </label>
         <span class="muted">{plural(entries.length, 'violation')}</span>
       </div>
       {entries.length === 0 ? (
-        <p class="empty">No violation: every frame and handshake checked so far follows RFC 6455 and RFC 7692.</p>
+        <p class="empty">
+          {elsewhere > 0
+            ? `No violation on connection ${conn}; ${plural(elsewhere, 'violation')} on other connections (tick "all connections" to see them).`
+            : `No violation: every frame and handshake checked so far${all ? '' : ` on connection ${conn}`} follows RFC 6455 and RFC 7692.`}
+        </p>
       ) : (
         <ol class="violation-list">
           {entries.map((entry, i) => (
