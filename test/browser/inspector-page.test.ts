@@ -148,6 +148,10 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await page.locator('.timeline-body').focus();
     await page.keyboard.press('ArrowDown');
     await expect.poll(() => detail.locator('h3').innerText()).toMatch(/server → client/);
+    // A screen reader follows the selection (focus stays on the grid).
+    const selectedId = await page.locator('.trow.selected').getAttribute('id');
+    expect(selectedId).toMatch(/^trow-\d+$/);
+    expect(await page.locator('.timeline-body').getAttribute('aria-activedescendant')).toBe(selectedId);
     await closeClient(ws);
     await row.getByText(/closed/).waitFor();
     await expect.poll(() => row.innerText()).toMatch(/1000 by client/);
@@ -158,6 +162,8 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     const long = Object.fromEntries(Array.from({ length: 24 }, (_, i) => [`X-Long-Header-${i}`, `value-${i}-${'abcdefgh'.repeat(6)}`]));
     const ws = await openClient(fixture.proxyUrl, { headers: { 'X-Trace': 'abc', ...long } });
     await page.goto(fixture.url);
+    // No frame yet, and no filter: the timeline says so, not that nothing matches.
+    await expect.poll(() => page.locator('.timeline-body .empty').innerText()).toBe('No frame on connection 1 yet: they appear here as they cross the proxy.');
     await page.getByRole('tab', { name: 'Handshake' }).click();
     const checks = page.locator('.check-list li');
     await checks.first().waitFor();
@@ -224,6 +230,8 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await filter.fill('control');
     await expect.poll(() => rows.count()).toBe(2);
     expect(await rows.allInnerTexts()).toEqual([expect.stringMatching(/ping[\s\S]*are you there/), expect.stringMatching(/pong[\s\S]*are you there/)]);
+    await filter.fill('binary');
+    await expect.poll(() => page.locator('.timeline-body .empty').innerText()).toBe('No frame matches the filter on connection 1.');
     await filter.fill('client size>4 !"gamma"');
     await expect.poll(() => rows.count()).toBe(2); // alpha, and the ping
 

@@ -67,6 +67,8 @@ export function Timeline({ onOpen }: { onOpen: () => void }) {
   };
 
   const items = virtual.getVirtualItems();
+  // The selected row, for a screen reader (focus stays on the grid): when it is rendered, i.e. in view.
+  const active = items.some((item) => view.at(item.index)?.seq === selectedSeq.value) ? `trow-${selectedSeq.value}` : undefined;
   return (
     <div class="timeline">
       <div class="timeline-head" role="presentation">
@@ -79,14 +81,7 @@ export function Timeline({ onOpen }: { onOpen: () => void }) {
           length
         </span>
         <span class="c-size" title="bytes on the wire (→ the size after inflation, on the last frame of a compressed message)">size</span>
-        <span class="c-preview">
-          preview
-          {!follow.value && view.length > 0 && (
-            <button type="button" class="small to-newest" onClick={toNewest}>
-              ↓ follow newest
-            </button>
-          )}
-        </span>
+        <span class="c-preview">preview</span>
       </div>
       <div
         class="timeline-body"
@@ -94,13 +89,14 @@ export function Timeline({ onOpen }: { onOpen: () => void }) {
         role="grid"
         aria-label={`${mode.value} of ${conn === null ? 'all connections' : `connection ${conn}`}`}
         aria-rowcount={view.length}
+        aria-activedescendant={active}
         tabIndex={0}
         onKeyDown={onKeyDown}
         onScroll={onScroll}
         onWheel={onWheel}
         onMouseDown={() => (follow.value = false)}
       >
-        {view.length === 0 && <p class="empty">{emptyText(conn)}</p>}
+        {view.length === 0 && <p class="empty">{emptyText(conn, predicate !== null)}</p>}
         <div class="timeline-space" style={{ height: `${virtual.getTotalSize()}px` }}>
           {items.map((item) => {
             const row = view.at(item.index)!;
@@ -120,15 +116,25 @@ export function Timeline({ onOpen }: { onOpen: () => void }) {
           })}
         </div>
       </div>
+      {!follow.value && view.length > 0 && (
+        <button type="button" class="small to-newest" onClick={toNewest}>
+          ↓ follow newest
+        </button>
+      )}
     </div>
   );
 }
 
-function emptyText(conn: number | null): string {
-  if (conn === null) return 'Nothing to show yet.';
+function emptyText(conn: number | null, filtered: boolean): string {
+  const what = mode.value === 'frames' ? 'frame' : 'message';
+  if (filtered) return `No ${what} matches the filter${conn === null ? '' : ` on connection ${conn}`}.`;
+  if (conn === null) return 'Nothing yet: point a WebSocket client at the proxy and its frames appear here live.';
   const c = store.connections.get(conn);
-  if (c && c.state === 'handshaking') return 'Waiting for the handshake to complete…';
-  return 'No frame matches.';
+  if (!c || c.state === 'http') return `Connection ${conn} carried plain HTTP: no frames.`;
+  if (c.state === 'handshaking') return 'Waiting for the handshake to complete…';
+  if (c.counts.client.frames + c.counts.server.frames > 0) return `Connection ${conn}'s frames were let go to bound the page's memory (its counts above stay exact).`;
+  if (c.state === 'closed') return `Connection ${conn} closed without a ${what}.`;
+  return `No ${what} on connection ${conn} yet: they appear here as they cross the proxy.`;
 }
 
 interface RowProps {
@@ -152,6 +158,7 @@ function TimelineRow({ row, index, top, delta, showConn, onSelect, onOpen }: Row
     <div
       class={classes.join(' ')}
       role="row"
+      id={`trow-${row.seq}`}
       aria-rowindex={index + 1}
       aria-selected={selected}
       data-seq={row.seq}
