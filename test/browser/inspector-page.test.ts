@@ -17,7 +17,7 @@ import WebSocket from 'ws';
 import { har as validateHar } from 'har-validator';
 import { haveChromium, launchChromium, type Chromium } from '../helpers/chromium.js';
 import { startInspected, type Inspected } from '../ui/support.js';
-import { headEnd, upgradeRequest } from '../helpers/net.js';
+import { connectPeer, headEnd, startRawServer, upgradeRequest } from '../helpers/net.js';
 import { encodeFrame } from '../../src/inspector/frame-encoder.js';
 
 const SHOTS = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'wsinspect-screens');
@@ -207,6 +207,44 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'handshake-heads-small.png') });
     await page.setViewportSize({ width: 1440, height: 900 });
     await closeClient(ws);
+  });
+
+  test('handshakes that fail: a wrong accept marked character by character; a refused upgrade explained, not "missing"', async () => {
+    // An upstream that answers the first upgrade with a wrong accept, the second with a 404.
+    const upstream = await startRawServer((peer) => {
+      void peer.until(() => headEnd(peer.bytes()) !== -1, 'the request').then(() => {
+        peer.socket.write(
+          upstream.peers.indexOf(peer) === 0
+            ? 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOX=\r\n\r\n'
+            : 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n',
+        );
+      });
+    });
+    const inspected = await startInspected({ upstream: upstream.url });
+    await page.goto(inspected.inspector.url);
+    const port = Number(new URL(inspected.proxy.url).port);
+    for (const path of ['/wrong-accept', '/refused']) {
+      const client = await connectPeer(port);
+      client.socket.write(upgradeRequest(`127.0.0.1:${upstream.port}`, path));
+      await client.until(() => headEnd(client.bytes()) !== -1, 'the response');
+    }
+    const connections = page.locator('.connections tbody tr[data-conn]');
+    await expect.poll(() => connections.allInnerTexts()).toEqual([expect.stringContaining('✖ handshake-accept-mismatch'), expect.stringContaining('✖ status 404')]);
+
+    await connections.first().click();
+    await page.getByRole('tab', { name: 'Handshake' }).click();
+    const steps = page.locator('.accept-steps');
+    await steps.getByText('✖ differs').waitFor();
+    expect(await steps.locator('[data-step="actual"] .diff').allInnerTexts()).toEqual(['X']); // the one character that differs
+    expect(await page.locator('.check-list li.fail').getAttribute('data-rule')).toBe('handshake-accept-mismatch');
+    await page.screenshot({ path: join(SHOTS, 'handshake-failed.png') });
+
+    await connections.nth(1).click();
+    await page.locator('.check-list li.fail', { hasText: 'got 404: the server refused the upgrade' }).waitFor();
+    expect(await steps.locator('li').last().innerText()).toContain('none: the server answered 404, refusing the upgrade (an accept only comes with 101)');
+    expect(await page.locator('.handshake .extensions').count()).toBe(0); // no frames follow a refusal: nothing to negotiate
+    await page.getByRole('tab', { name: 'Frames' }).click();
+    expect(await page.locator('.timeline-body .empty').innerText()).toBe('Connection 2 closed without a frame.');
   });
 
   test('the filter box narrows the timeline with the shared language, and says where an expression is wrong', async () => {

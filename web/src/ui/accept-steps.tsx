@@ -23,7 +23,8 @@ export async function computeSteps(key: string): Promise<Steps> {
   return { concatenated, sha1Hex: toHex(digest), accept: toBase64(digest) };
 }
 
-export function AcceptSteps({ keyValue, actual }: { keyValue: string | null; actual: string | null }) {
+/** `status`: the response's status, null while there is no response yet. */
+export function AcceptSteps({ keyValue, actual, status }: { keyValue: string | null; actual: string | null; status: number | null }) {
   const [steps, setSteps] = useState<Steps | null>(null);
   useEffect(() => {
     setSteps(null);
@@ -56,7 +57,13 @@ export function AcceptSteps({ keyValue, actual }: { keyValue: string | null; act
       <li>
         <span class="step-name">Sec-WebSocket-Accept the server sent</span>
         {actual === null ? (
-          <span class="bad">missing ✖</span>
+          status === null ? (
+            <span class="muted">no response yet</span>
+          ) : status !== 101 ? (
+            <span class="muted">none: the server answered {status}, refusing the upgrade (an accept only comes with 101)</span>
+          ) : (
+            <span class="bad">missing ✖</span>
+          )
         ) : (
           <span>
             <Diff actual={actual} expected={steps.accept} />

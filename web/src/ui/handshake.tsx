@@ -68,9 +68,10 @@ export function Handshake({ c }: { c: Connection }) {
         <p class="note">
           The server proves it read this request as a WebSocket handshake (a cache or a plain HTTP server would not compute this), not that it is who it says: it is no security. <span class="section">RFC6455 1.3, 4.2.2</span>
         </p>
-        <AcceptSteps keyValue={request.key} actual={response ? response.accept.actual : null} />
+        <AcceptSteps keyValue={request.key} actual={response ? response.accept.actual : null} status={response?.status ?? null} />
       </section>
-      {response && <Extensions extensions={response.extensions} offered={offeredExtensions.length > 0 ? offeredExtensions.join(', ') : null} />}
+      {/* Refused (not 101): no frames follow, so there are no extensions to explain. */}
+      {response?.status === 101 && <Extensions extensions={response.extensions} offered={offeredExtensions.length > 0 ? offeredExtensions.join(', ') : null} />}
       {response?.subprotocol != null && (
         <p>
           Subprotocol chosen by the server: <code>{visible(response.subprotocol)}</code>

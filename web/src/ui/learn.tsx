@@ -164,7 +164,7 @@ function Accept({ c }: Walk) {
         The server appends a fixed GUID to the key exactly as sent (it does not decode the base64), hashes that with SHA-1 and sends the 20-byte digest in
         base64 (RFC6455 4.2.2). This page recomputed it with WebCrypto:
       </p>
-      <AcceptSteps keyValue={key} actual={c.response?.accept.actual ?? null} />
+      <AcceptSteps keyValue={key} actual={c.response?.accept.actual ?? null} status={c.response?.status ?? null} />
     </>
   );
 }
