@@ -107,6 +107,7 @@ interface PendingRequest {
 }
 
 const NOTHING = new Uint8Array(0);
+const NO_FRAMES: readonly Uint8Array[] = Object.freeze([]);
 /** Bytes of injected frames that may wait for a message boundary, per direction. */
 export const MAX_WAITING_INJECTIONS = 4 * 1024 * 1024;
 
@@ -129,12 +130,15 @@ export class Connection {
   private errorSeen = false;
   private malformed: string | null = null;
   /** Checks the frames the relay injects, apart from the peers' own streams (never inside their frames). */
-  private injectedInspectors: Partial<Record<Side, DirectionInspector>> = {};
-  /** Injected frames waiting for the next message boundary of their direction (control frames: the next frame boundary). */
-  private readonly waiting: Record<Side, Uint8Array[]> = { client: [], server: [] };
-  private readonly waitingBytes: Record<Side, number> = { client: 0, server: 0 };
-  /** Directions being intercepted (from a message boundary on, while --intercept is active or anything waits). */
-  private readonly holds: Partial<Record<Side, HoldingDirection>> = {};
+  private injectedInspectors: Partial<Record<Side, DirectionInspector>> | null = null;
+  /**
+   * Injected frames waiting for the next message boundary of their direction
+   * (control frames: the next frame boundary). Replaced, never changed in place:
+   * until a frame waits, both sides share NO_FRAMES (connections are many, injections rare).
+   */
+  private readonly waiting: Record<Side, readonly Uint8Array[]> = { client: NO_FRAMES, server: NO_FRAMES };
+  /** Directions being intercepted (from a message boundary on, while --intercept is active or anything waits); made with the first. */
+  private holds: Partial<Record<Side, HoldingDirection>> | null = null;
 
   constructor(private readonly options: ConnectionOptions = {}) {
     this.session = new Session(options);
@@ -229,8 +233,9 @@ export class Connection {
   injectRefusal(from: Side, bytes = 0): string | null {
     if (this.modes[from] !== 'frames' || !this.session.upgraded) return 'the WebSocket connection is not open';
     if (this.session.lost(from)) return `the framing of the ${from}'s stream is lost, so no frame can be placed in it`;
-    if (this.waitingBytes[from] + bytes > MAX_WAITING_INJECTIONS) {
-      return `${this.waitingBytes[from]} bytes of injected frames already wait for the ${from}'s message to end`;
+    const waitingBytes = this.waiting[from].reduce((sum, frame) => sum + frame.length, 0);
+    if (waitingBytes + bytes > MAX_WAITING_INJECTIONS) {
+      return `${waitingBytes} bytes of injected frames already wait for the ${from}'s message to end`;
     }
     return null;
   }
@@ -239,34 +244,33 @@ export class Connection {
   inject(from: Side, frame: Uint8Array): Output {
     const refusal = this.injectRefusal(from, frame.length);
     if (refusal) throw new Error(`cannot inject: ${refusal}`);
-    const hold = this.holds[from];
+    const hold = this.holds?.[from];
     if (hold) {
       hold.inject(frame);
       return this.takeOut();
     }
-    this.waiting[from].push(frame);
-    this.waitingBytes[from] += frame.length;
+    this.waiting[from] = [...this.waiting[from], frame];
     if (this.canInject(from)) this.releaseWaiting(from);
     else if (this.session.atFrameBoundary(from)) this.releaseWaiting(from, 'control');
     return this.takeOut();
   }
 
   held(): HeldMessage[] {
-    return [...(this.holds.client?.held() ?? []), ...(this.holds.server?.held() ?? [])];
+    return [...(this.holds?.client?.held() ?? []), ...(this.holds?.server?.held() ?? [])];
   }
 
   /** Releases held message `id` (see HoldingDirection.release); null when it is not held here. */
   release(id: number, action: ReleaseAction, edit: { kind: 'text' | 'binary'; payload: Uint8Array } | null, maskKey: Uint8Array): Output | null {
-    for (const hold of [this.holds.client, this.holds.server]) if (hold?.release(id, action, edit, maskKey)) return this.takeOut();
+    for (const hold of [this.holds?.client, this.holds?.server]) if (hold?.release(id, action, edit, maskKey)) return this.takeOut();
     return null;
   }
 
   holding(from: Side): boolean {
-    return this.holds[from]?.holding ?? false;
+    return this.holds?.[from]?.holding ?? false;
   }
 
   holdBacklog(from: Side): number {
-    return this.holds[from]?.backlog ?? 0;
+    return this.holds?.[from]?.backlog ?? 0;
   }
 
   /** Frames injected into `from`'s stream still waiting for its message to end. */
@@ -327,13 +331,12 @@ export class Connection {
       for (const event of this.injectedEvents(from, frame)) this.emit(event);
       this.forward(frame);
     }
-    this.waiting[from] = still;
-    this.waitingBytes[from] = still.reduce((sum, frame) => sum + frame.length, 0);
+    this.waiting[from] = still.length > 0 ? still : NO_FRAMES;
   }
 
   /** A frame the relay puts on the wire, checked apart from the peer's own frames: its events, marked injected. */
   private injectedEvents(from: Side, frame: Uint8Array): InspectorEvent[] {
-    const inspector = (this.injectedInspectors[from] ??= new DirectionInspector({ ...this.options, side: from }));
+    const inspector = ((this.injectedInspectors ??= {})[from] ??= new DirectionInspector({ ...this.options, side: from }));
     const events = inspector.push(frame);
     for (const event of events) if (event.type === 'frame' || event.type === 'message') event.injected = true;
     return events;
@@ -346,16 +349,16 @@ export class Connection {
   /** The direction's HoldingDirection: made at a message boundary while intercepting, let go once idle and not. */
   private holdFor(side: Side): HoldingDirection | null {
     const hook = this.options.intercept;
-    const existing = this.holds[side];
+    const existing = this.holds?.[side];
     if (existing) {
       if (!existing.idle || this.intercepting) return existing;
-      delete this.holds[side];
+      delete this.holds![side];
       this.session.keepWhole(side, 0);
       return null;
     }
     if (!hook || !hook.active() || !this.canInject(side) || this.waiting[side].length > 0) return null;
     this.session.keepWhole(side, MAX_HELD_MESSAGE);
-    return (this.holds[side] = new HoldingDirection(side, this.session, (message, violations) => hook.matches(message, violations), {
+    return ((this.holds ??= {})[side] = new HoldingDirection(side, this.session, (message, violations) => hook.matches(message, violations), {
       forward: (bytes) => this.forward(bytes),
       emit: (event) => this.emit(event),
       injected: (frame) => this.injectedEvents(side, frame),

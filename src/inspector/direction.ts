@@ -93,7 +93,8 @@ export class DirectionInspector implements FrameSink, FrameState {
 
   private header: FrameHeader | null = null;
   private role: FrameRole = 'ignored';
-  private pending: ViolationEvent[] = [];
+  /** Violations waiting for their frame's event; made by the first (an empty array kept between frames would be promoted, as takeOut says). */
+  private pending: ViolationEvent[] | null = null;
   /**
    * A data frame's first bytes (for payloadHead) and a control frame's payload,
    * each made the first time it is needed: most connections never need the
@@ -223,8 +224,8 @@ export class DirectionInspector implements FrameSink, FrameState {
       const validator = new Utf8Validator();
       if (!validator.push(message.direct.subarray(0, message.size))) this.reportUtf8(message);
     }
-    const shown = this.pending;
-    this.pending = [];
+    const shown = this.pending ?? [];
+    this.pending = null;
     return shown;
   }
 
@@ -298,7 +299,7 @@ export class DirectionInspector implements FrameSink, FrameState {
       const cut = header.payloadLength > this.controlLength && kept.length > 2 ? incompleteTailLength(kept.subarray(2)) : 0;
       const { close, violations } = parseClosePayload(kept.subarray(0, kept.length - cut), this.side);
       frame.close = close;
-      this.pending.push(...violations);
+      for (const v of violations) this.note(v);
       this.closeSent ??= close;
     }
     this.emitFrame(frame);
@@ -311,7 +312,7 @@ export class DirectionInspector implements FrameSink, FrameState {
     this.frameHeadLength = 0;
     this.controlLength = 0;
     this.role = 'ignored';
-    this.pending.push(violation('length-msb-set', this.side, `${reason}: no valid length is that large`));
+    this.note(violation('length-msb-set', this.side, `${reason}: no valid length is that large`));
     this.emitFrame(this.frameEvent(header));
     this.output({
       type: 'undecodable',
@@ -324,7 +325,7 @@ export class DirectionInspector implements FrameSink, FrameState {
 
   /** A rule broken by the frame being read: reported right after its frame event. */
   flag(rule: RuleId, message: string): void {
-    this.pending.push(violation(rule, this.side, message));
+    this.note(violation(rule, this.side, message));
   }
 
   private checkHeader(h: FrameHeader): void {
@@ -391,7 +392,7 @@ export class DirectionInspector implements FrameSink, FrameState {
 
   private reportUtf8(message: OpenMessage): void {
     message.utf8Reported = true;
-    this.pending.push(violation('invalid-utf8', this.side, 'text message is not valid UTF-8'));
+    this.note(violation('invalid-utf8', this.side, 'text message is not valid UTF-8'));
   }
 
   private finishMessage(): void {
@@ -401,7 +402,7 @@ export class DirectionInspector implements FrameSink, FrameState {
       // Before `message` is let go: the appended tail may still flush bytes into it.
       const error = this.inflater!.finish();
       partial = this.inflater!.partial;
-      if (error) this.pending.push(violation('deflate-error', this.side, error));
+      if (error) this.note(violation('deflate-error', this.side, error));
     }
     this.message = null;
     this.lastWhole = this.whole && !partial ? Buffer.concat(this.whole, this.wholeLength) : null;
@@ -454,10 +455,14 @@ export class DirectionInspector implements FrameSink, FrameState {
     this.flushPending();
   }
 
+  private note(v: ViolationEvent): void {
+    (this.pending ??= []).push(v);
+  }
+
   private flushPending(): void {
-    if (this.pending.length === 0) return;
+    if (this.pending === null) return;
     for (const v of this.pending) this.output(v);
-    this.pending = [];
+    this.pending = null;
   }
 
   /** Copies the unmasked start of `data` into `dst` from `at` while it has room; returns the new fill. */

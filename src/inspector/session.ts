@@ -24,7 +24,7 @@ const SIDES = ['client', 'server'] as const;
 export class Session {
   private requestHead: HttpRequestHead | null = null;
   private inspectors: Record<Side, DirectionInspector> | null = null;
-  private early: Buffer[] = [];
+  private early: Buffer[] | null = null;
   private earlyLength = 0;
   /** The client sent more before the 101 than is held: its frames cannot be followed. */
   private earlyOverflow = false;
@@ -71,8 +71,8 @@ export class Session {
         deflate: deflate && { noContextTakeover: deflate.serverNoContextTakeover },
       }),
     };
-    for (const chunk of this.early) events.push(...this.data('client', chunk));
-    this.early = [];
+    for (const chunk of this.early ?? []) events.push(...this.data('client', chunk));
+    this.early = null;
     if (this.earlyOverflow) {
       const mib = EARLY_CLIENT_BYTES / (1024 * 1024);
       events.push(...this.inspectors.client.abandon(`sent more than ${mib} MiB before the 101, more than is held for decoding`));
@@ -184,7 +184,7 @@ export class Session {
       this.earlyOverflow = true;
       return;
     }
-    this.early.push(Buffer.from(chunk));
+    (this.early ??= []).push(Buffer.from(chunk));
     this.earlyLength += chunk.length;
   }
 }

@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { computeAccept } from '../../src/accept-calc/accept.js';
-import { Connection, MAX_WAITING_INJECTIONS, type ConnectionOptions } from '../../src/inspector/connection.js';
+import { Connection, MAX_WAITING_INJECTIONS, type ConnectionOptions, type Output } from '../../src/inspector/connection.js';
 import type { FrameEvent, InspectorEvent, Side } from '../../src/inspector/events.js';
 import { encodeFrame } from '../../src/inspector/frame-encoder.js';
 import { fuzzParams } from '../helpers/fuzz.js';
@@ -647,20 +647,28 @@ describe('memory: what a connection keeps between calls', () => {
 
   // Thousands of idle connections: anything a call makes and the connection keeps until the next
   // call lives long enough to reach V8's old generation, and keeps what the next call puts in it.
-  test('once open, a message each way leaves the connection\'s objects as they were: nothing made per call is kept', () => {
+  const exchanges: [string, (connection: Connection, round: number) => Output[]][] = [
+    ['a message each way', (connection, round) => [
+      connection.push('client', encodeFrame({ opcode: 1, payload: 'Hello', maskKey: Buffer.from([9, 8, 7, round]) })),
+      connection.push('server', text('Hello', 'server')),
+    ]],
+    ['a message each way breaking a rule (the same masking key each time)', (connection) => [
+      connection.push('client', text('Hello', 'client')),
+      connection.push('server', text('Hello', 'server')),
+    ]],
+    ['a frame injected each way between messages', (connection, round) => [
+      connection.inject('client', encodeFrame({ opcode: 1, payload: 'mine', maskKey: Buffer.from([1, 2, 3, round]) })),
+      connection.inject('server', text('mine', 'server')),
+    ]],
+  ];
+  test.each(exchanges)('once open, %s leaves the connection\'s objects as they were: nothing made per call is kept', (_, exchange) => {
     const connection = new Connection();
     connection.push('client', Buffer.from(UPGRADE));
     connection.push('server', Buffer.from(SWITCHED));
-    let key = 0;
-    const exchange = () => {
-      const request = encodeFrame({ opcode: 1, payload: 'Hello', maskKey: Buffer.from([9, 8, 7, ++key]) });
-      const outputs = [connection.push('client', request), connection.push('server', text('Hello', 'server'))];
-      expect(outputs.map((out) => out.events.map((event) => event.type))).toEqual([['frame', 'message'], ['frame', 'message']]);
-      return outputs;
-    };
-    exchange(); // the first message of each direction may set things up once
+    exchange(connection, 1); // the first of each kind may set things up once
     const before = reachable(connection);
-    const outputs = exchange();
+    const outputs = exchange(connection, 2);
+    for (const out of outputs) expect(out.events.some((event) => event.type === 'message')).toBe(true);
     const after = reachable(connection);
     expect([...after].filter((object) => !before.has(object))).toEqual([]);
     for (const out of outputs) for (const object of [out, out.events, out.forward, ...out.events, ...out.forward]) expect(after.has(object)).toBe(false);
