@@ -542,6 +542,8 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     // Messages: the ping first (the message completed after it), then the message, its frames counted.
     expect(await rows.first().innerText()).toMatch(/ping/);
     expect(await rows.filter({ hasText: '→' }).nth(1).innerText()).toMatch(/text msg[\s\S]*2 frames[\s\S]*deflate/);
+    const frameCount = rows.filter({ hasText: '→' }).nth(1).locator('.c-flags');
+    expect(await frameCount.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true); // "2 frames", not "2 fram…"
     const close = rows.filter({ hasText: 'close' }).first();
     expect(await close.innerText()).toContain('1000 Normal Closure "bye"');
     await page.getByRole('tab', { name: 'Handshake' }).click();

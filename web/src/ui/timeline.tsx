@@ -116,7 +116,7 @@ export function Timeline({ onOpen }: { onOpen: () => void }) {
           })}
         </div>
       </div>
-      {!follow.value && view.length > 0 && (
+      {!follow.value && virtual.getTotalSize() > (scroller.current?.clientHeight ?? 0) && (
         <button type="button" class="small to-newest" onClick={toNewest}>
           ↓ follow newest
         </button>
