@@ -19,9 +19,32 @@ export function eventJson(event: WireEvent): string {
   return lastJson;
 }
 
-/** `"conn":N,"ts":T,` of a stamped event, or nothing. */
+/** The last stamp written: a connection's frame and message of one read share it (ts is in ms). */
+let lastConn: number | undefined;
+let lastTs: number | undefined;
+let lastStamp = '';
+
+/** `"conn":N,"ts":T,` of a stamped event, or nothing. Writing a 13-digit ts was a fifth of a frame's line. */
 function stampJson(e: { conn?: number; ts?: number }): string {
-  return `${e.conn === undefined ? '' : `"conn":${e.conn},`}${e.ts === undefined ? '' : `"ts":${e.ts},`}`;
+  if (e.conn !== lastConn || e.ts !== lastTs) {
+    lastConn = e.conn;
+    lastTs = e.ts;
+    lastStamp = `${e.conn === undefined ? '' : `"conn":${e.conn},`}${e.ts === undefined ? '' : `"ts":${e.ts},`}`;
+  }
+  return lastStamp;
+}
+
+/**
+ * `"from":…,"maskKey":` of a frame, by everything it depends on (side, the
+ * first header byte, the mask bit): 1024 shapes at most, a handful in use.
+ */
+const frameHeads: (string | undefined)[] = [];
+
+function frameHead(f: DecodedFrame): string {
+  const shape = (f.from === 'client' ? 1 : 0) | (f.fin ? 2 : 0) | (f.rsv1 ? 4 : 0) | (f.rsv2 ? 8 : 0) | (f.rsv3 ? 16 : 0) | (f.masked ? 32 : 0) | (f.opcode << 6);
+  return (frameHeads[shape] ??=
+    `"from":"${f.from}","fin":${f.fin},"rsv1":${f.rsv1},"rsv2":${f.rsv2},"rsv3":${f.rsv3},` +
+    `"opcode":${f.opcode},"opcodeName":"${f.opcodeName}","masked":${f.masked},"maskKey":`);
 }
 
 /**
@@ -29,15 +52,15 @@ function stampJson(e: { conn?: number; ts?: number }): string {
  * JSON.stringify, which a test holds it to): JSON.stringify of the frame,
  * the most common event, was the proxy's largest cost with --json. Every
  * string here is hex, a fixed name or a side; only a close reason needs escaping.
+ * What depends only on the header's shape is made once (frameHead).
  */
 export function frameJson(f: DecodedFrame): string {
   let json =
-    `{"type":"frame",${stampJson(f)}"from":"${f.from}","fin":${f.fin},"rsv1":${f.rsv1},"rsv2":${f.rsv2},"rsv3":${f.rsv3},` +
-    `"opcode":${f.opcode},"opcodeName":"${f.opcodeName}","masked":${f.masked},"maskKey":${f.maskKey === null ? 'null' : `"${f.maskKey}"`},` +
+    `{"type":"frame",${stampJson(f)}${frameHead(f)}${f.maskKey === null ? 'null' : `"${f.maskKey}"`},` +
     `"payloadLength":${f.payloadLength},"headerLength":${f.headerLength},"wireLength":${f.wireLength},"offset":${f.offset},"lengthBits":${f.lengthBits}`;
   if (f.payloadHead !== undefined) json += `,"payloadHead":"${f.payloadHead}"`;
-  if (f.messageKind !== undefined) json += `,"messageKind":${f.messageKind === null ? 'null' : `"${f.messageKind}"`}`;
-  if (f.compressed !== undefined) json += `,"compressed":${f.compressed}`;
+  if (f.messageKind !== undefined) json += f.messageKind === null ? ',"messageKind":null' : f.messageKind === 'text' ? ',"messageKind":"text"' : ',"messageKind":"binary"';
+  if (f.compressed !== undefined) json += f.compressed ? ',"compressed":true' : ',"compressed":false';
   if (f.payloadHex !== undefined) json += `,"payloadHex":"${f.payloadHex}"`;
   if (f.close !== undefined) json += `,"close":${JSON.stringify(f.close)}`;
   if (f.injected !== undefined) json += ',"injected":true';
