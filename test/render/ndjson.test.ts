@@ -183,3 +183,14 @@ test('decoded frames are written and stamped exactly as JSON.stringify and Objec
     { numRuns: 300 },
   );
 });
+
+test('frames of connections taking turns, at the same and at different times, each carry their own stamp', () => {
+  const inspector = new DirectionInspector({ side: 'server', payloadHeads: true });
+  const frames = inspector.push(Buffer.concat([0, 1, 2, 3].map(() => encodeFrame({ opcode: 2, payload: Buffer.from([1, 2, 3]) })))).filter((e) => e instanceof DecodedFrame);
+  const stamps: [number, number][] = [[1, TS], [2, TS], [1, TS], [1, TS + 1]];
+  frames.forEach((frame, i) => {
+    const stamped = stamp(frame, ...stamps[i]!) as DecodedFrame;
+    expect(frameJson(stamped)).toBe(JSON.stringify(stamped));
+    expect(frameJson(frame)).toBe(JSON.stringify(frame)); // unstamped in between: no stamp at all
+  });
+});
