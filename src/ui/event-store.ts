@@ -13,8 +13,9 @@
  * connections alone exceed the budget, their oldest frames, messages and
  * violations go too (their connection and handshake events stay).
  *
- * add() is on the relay's path: a few field writes, array pushes, one copy of
- * the event's JSON into a buffer (the JSON is free when --json already made it).
+ * add() is on the relay's path: a few field writes and array pushes (the
+ * event's JSON is free when --json already made it); the events of a tick are
+ * then encoded into a segment together (flush).
  */
 import type { WireEvent } from '../inspector/events.js';
 import { eventJson } from '../render/event-json.js';
@@ -28,6 +29,8 @@ export const DEFAULT_KEEP_BYTES = 256 * 1024 * 1024;
 const KEPT_NOTICES = 64;
 /** An eviction brings the kept bytes down to this share of --keep, so evictions come once per quarter of it. */
 const EVICT_TO = 0.75;
+/** Events are written into segments once per tick, or once their JSON reaches this many UTF-16 units. */
+const BATCH_CHARS = 64 * 1024;
 
 interface ConnRecord {
   summary: ConnectionSummary;
@@ -54,6 +57,12 @@ export class EventStore {
   private droppedConnections = 0;
   private droppedEvents = 0;
   private notices = 0;
+  /** Events added and not yet written into a segment (flush): their JSON, joined by commas (a comma after each) and as a list, their connections and kinds. */
+  private pendingText = '';
+  private readonly pending: string[] = [];
+  private readonly pendingConns: number[] = [];
+  private readonly pendingKinds: Kind[] = [];
+  private flushing: NodeJS.Immediate | null = null;
   /** keepBytes, or more when what is left after an eviction could not go (so evict() is not rerun per event). */
   private evictAbove: number;
 
@@ -79,11 +88,51 @@ export class EventStore {
       this.records.set(event.conn, record);
     }
     updateSummary(record.summary, event);
+    const json = eventJson(event);
     const traffic = event.type === 'frame' || event.type === 'message' || event.type === 'violation';
-    const bytes = this.append(eventJson(event), event.conn, traffic ? Kind.Traffic : Kind.Context);
-    record.bytes += bytes;
-    this.bytes += bytes;
+    // A batch stays within what the open segment can take (when its text is ASCII, as nearly all is).
+    if (this.pendingText.length + json.length + 1 > this.openSegment().free) this.flush();
+    // A string built by concatenation (a rope) is copied once, when written; joining an array copied it twice.
+    this.pendingText += json;
+    this.pendingText += ',';
+    this.pending.push(json);
+    this.pendingConns.push(event.conn);
+    this.pendingKinds.push(traffic ? Kind.Traffic : Kind.Context);
+    this.nextSeq++;
+    // Past the budget, the batch goes at once so the eviction comes when it would per event.
+    if (this.pendingText.length >= BATCH_CHARS || this.bytes + this.pendingText.length > this.evictAbove) this.flush();
+    else this.flushing ??= setImmediate(this.flush);
+  }
+
+  /**
+   * Writes the events added since the last flush into segments: one UTF-8
+   * encoding for all of them, not one per event. Runs once per event-loop
+   * tick (or sooner past BATCH_CHARS), and before anything reads the store.
+   */
+  private readonly flush = (): void => {
+    if (this.flushing) clearImmediate(this.flushing);
+    this.flushing = null;
+    const count = this.pending.length;
+    if (count === 0) return;
+    const seq = this.nextSeq - count;
+    const open = this.openSegment();
+    const first = open.length;
+    if (open.pushAll(this.pendingText, this.pending, seq, this.pendingConns, this.pendingKinds)) {
+      this.events += count;
+      for (let i = 0; i < count; i++) this.countBytes(this.pendingConns[i]!, open.size(first + i));
+    } else {
+      for (let i = 0; i < count; i++) this.countBytes(this.pendingConns[i]!, this.append(this.pending[i]!, this.pendingConns[i]!, this.pendingKinds[i]!, seq + i));
+    }
+    this.pending.length = 0;
+    this.pendingConns.length = 0;
+    this.pendingKinds.length = 0;
+    this.pendingText = '';
     if (this.bytes > this.evictAbove) this.evict();
+  };
+
+  private countBytes(conn: number, bytes: number): void {
+    this.records.get(conn)!.bytes += bytes;
+    this.bytes += bytes;
   }
 
   /** The sequence number the next event will get: a live client at `head` has seen everything. */
@@ -99,6 +148,7 @@ export class EventStore {
    * nothing here runs per event.
    */
   readSince(from: number, maxBytes: number): { slices: Buffer[]; count: number; next: number } {
+    this.flush();
     const slices: Buffer[] = [];
     let bytes = 0;
     let count = 0;
@@ -118,6 +168,7 @@ export class EventStore {
 
   /** JSON texts of the kept events of one connection, or of all (without the store's own `evicted` events). */
   jsonOf(conn?: number): string[] {
+    this.flush();
     const texts: string[] = [];
     for (const segment of this.segments) {
       for (let i = 0; i < segment.length; i++) {
@@ -136,6 +187,7 @@ export class EventStore {
   }
 
   stats(): StoreStats {
+    this.flush();
     return {
       keepBytes: this.keepBytes,
       keptBytes: this.bytes,
@@ -146,9 +198,13 @@ export class EventStore {
     };
   }
 
+  private openSegment(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
   /** Stores an event's JSON; returns its size in bytes. */
   private append(json: string, conn: number, kind: Kind, seq = this.nextSeq++): number {
-    let open = this.segments[this.segments.length - 1]!;
+    let open = this.openSegment();
     if (!open.fits(json)) {
       this.retire(open.trim());
       const bytes = Buffer.byteLength(json) + 1;

@@ -102,6 +102,11 @@ export class Segment {
     return lo;
   }
 
+  /** Bytes left to write into. */
+  get free(): number {
+    return this.buffer.length - this.used;
+  }
+
   /** Whether `json` (and its comma) fits in what is left. */
   fits(json: string): boolean {
     const free = this.buffer.length - this.used - 1;
@@ -117,6 +122,25 @@ export class Segment {
     this.used = start + size + 1;
     this.record(start, seq, conn, kind);
     return size;
+  }
+
+  /**
+   * Appends events, given as their JSON texts and as `text`, the same texts
+   * each followed by a comma: one UTF-8 encoding for all of them. If they do
+   * not fit, nothing is written and false returned.
+   */
+  pushAll(text: string, jsons: readonly string[], seq: number, conns: readonly number[], kinds: readonly Kind[]): boolean {
+    if (text.length > this.free || (text.length * 3 > this.free && Buffer.byteLength(text) > this.free)) return false;
+    let at = this.used;
+    const size = this.buffer.write(text, at);
+    this.used = at + size;
+    // All ASCII (nearly always): each character is a byte, so the events' offsets come from their lengths.
+    const ascii = size === text.length;
+    for (let i = 0; i < jsons.length; i++) {
+      this.record(at, seq + i, conns[i]!, kinds[i]!);
+      at += (ascii ? jsons[i]!.length : Buffer.byteLength(jsons[i]!)) + 1;
+    }
+    return true;
   }
 
   /**
