@@ -32,6 +32,7 @@ import { watchStdout } from './stdout-closed.js';
 import { escapeForTerminal } from '../render/escape.js';
 import { parseCount, parseFilterOption, parseHostPort, parsePositiveNumber, parseSize, parseUrlOption, untilStopped } from './options.js';
 import { DEFAULT_KEEP_BYTES, EventStore } from '../ui/event-store.js';
+import { createStoreNdjsonSink } from '../ui/store-ndjson.js';
 import { DEFAULT_UI, startInspectorServer, type InspectorServer } from '../ui/server.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
@@ -133,8 +134,12 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
   const file = fileOutput(1, process.stdout.isTTY);
   if (file) watchStdout(file);
   const stdout = new OutputQueue(file ?? process.stdout, queueLimit);
+  const store = uiAt ? new EventStore(keepBytes) : null;
+  // With the inspector on, --json of every event prints the store's bytes (one serialization for both).
   const view = options.json
-    ? createNdjsonSink(stdout)
+    ? store && filter.empty && !options.jsonLossy
+      ? createStoreNdjsonSink(store, stdout)
+      : createNdjsonSink(stdout)
     : createPrettySink(stdout, {
         chalk: makeChalk({ color: options.color }),
         detail,
@@ -144,7 +149,6 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
       });
   const sinks: EventSink[] = [createFilteredSink(filter, options.jsonLossy ? createLossySink(view, stdout) : view)];
   if (options.har) sinks.push(createHarSink(options.har, { onFallback: reportHarFallback(options.har), clientTls: forward ? undefined : tls !== undefined }));
-  const store = uiAt ? new EventStore(keepBytes) : null;
   const sink = fanOut(...sinks);
   const ca = forward ? await loadCa() : null;
   // The inspector starts first (its port is checked before the proxy's); its acting routes reach the proxy once it runs.

@@ -14,8 +14,8 @@ import { EventEmitter } from 'node:events';
 const BUFFER_BYTES = 1024 * 1024;
 
 export interface FileOutput extends EventEmitter {
-  /** Writes `text` at once; `flushed` (the OutputQueue's) is called before it returns: nothing is ever queued. */
-  write(text: string, flushed?: () => void): boolean;
+  /** Writes `chunk` at once; `flushed` (the OutputQueue's) is called before it returns: nothing is ever queued. */
+  write(chunk: string | Uint8Array, flushed?: () => void): boolean;
 }
 
 /**
@@ -38,13 +38,14 @@ export function fileOutput(fd: number, isTTY: boolean | undefined): FileOutput |
   };
   let failed = false;
   const out: FileOutput = Object.assign(new EventEmitter(), {
-    write(text: string, flushed?: () => void): boolean {
+    write(chunk: string | Uint8Array, flushed?: () => void): boolean {
       if (!failed) {
         try {
           // At most 3 bytes per UTF-16 unit: a text that surely fits goes through the buffer.
-          if (text.length * 3 <= BUFFER_BYTES) writeAll(buffer, buffer.write(text));
+          if (typeof chunk !== 'string') writeAll(chunk, chunk.length);
+          else if (chunk.length * 3 <= BUFFER_BYTES) writeAll(buffer, buffer.write(chunk));
           else {
-            const bytes = Buffer.from(text);
+            const bytes = Buffer.from(chunk);
             writeAll(bytes, bytes.length);
           }
         } catch (err) {

@@ -2,7 +2,7 @@
  * stdout with its backlog counted. A pipe to a slow reader
  * (`wsinspect proxy --json | (sleep 5; cat)`) makes Node keep every write in
  * memory until the reader takes it; nothing stops that queue growing. This
- * wrapper counts what is written and not yet flushed (in characters: the
+ * wrapper counts what is written and not yet flushed (in characters or bytes: the
  * NDJSON is nearly all ASCII) and tells its listeners when the count reaches
  * `limit` ("full") and when it is back under half of it: the proxy then stops
  * reading its sockets (backpressure), or --json-lossy drops events instead.
@@ -14,7 +14,7 @@ export const DEFAULT_OUTPUT_QUEUE = 64 * 1024 * 1024;
 
 /** A stream whose write calls back once the text has left the process (process.stdout does). */
 export interface FlushingOut {
-  write(text: string, flushed: () => void): boolean;
+  write(chunk: string | Uint8Array, flushed: () => void): boolean;
 }
 
 export class OutputQueue implements TextOut {
@@ -42,10 +42,11 @@ export class OutputQueue implements TextOut {
     this.listeners.push(listener);
   }
 
-  write(text: string): boolean {
-    const size = text.length;
+  /** Text, or bytes already encoded (the inspector store's NDJSON lines). */
+  write(chunk: string | Uint8Array): boolean {
+    const size = chunk.length;
     this.queued += size;
-    this.out.write(text, () => {
+    this.out.write(chunk, () => {
       this.queued -= size;
       if (this.isFull && this.queued <= this.limit / 2) this.change(false);
     });

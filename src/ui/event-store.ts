@@ -63,6 +63,7 @@ export class EventStore {
   private readonly pendingConns: number[] = [];
   private readonly pendingKinds: Kind[] = [];
   private flushing: NodeJS.Immediate | null = null;
+  private ndjson: ((lines: Buffer) => void) | null = null;
   /** keepBytes, or more when what is left after an eviction could not go (so evict() is not rerun per event). */
   private evictAbove: number;
 
@@ -79,6 +80,15 @@ export class EventStore {
    */
   slicesInUse(check: () => boolean): void {
     this.pool.inFlight = check;
+  }
+
+  /**
+   * Passes every event added from now on to `write` as an NDJSON line (in
+   * batches, in order, as they are written into segments): `--json` with the
+   * inspector on serializes and encodes each event once, for both.
+   */
+  writeNdjsonTo(write: (lines: Buffer) => void): void {
+    this.ndjson = write;
   }
 
   add(event: WireEvent): void {
@@ -109,7 +119,7 @@ export class EventStore {
    * encoding for all of them, not one per event. Runs once per event-loop
    * tick (or sooner past BATCH_CHARS), and before anything reads the store.
    */
-  private readonly flush = (): void => {
+  readonly flush = (): void => {
     if (this.flushing) clearImmediate(this.flushing);
     this.flushing = null;
     const count = this.pending.length;
@@ -120,8 +130,13 @@ export class EventStore {
     if (open.pushAll(this.pendingText, this.pending, seq, this.pendingConns, this.pendingKinds)) {
       this.events += count;
       for (let i = 0; i < count; i++) this.countBytes(this.pendingConns[i]!, open.size(first + i));
+      this.ndjson?.(open.lines(first, first + count));
     } else {
-      for (let i = 0; i < count; i++) this.countBytes(this.pendingConns[i]!, this.append(this.pending[i]!, this.pendingConns[i]!, this.pendingKinds[i]!, seq + i));
+      for (let i = 0; i < count; i++) {
+        this.countBytes(this.pendingConns[i]!, this.append(this.pending[i]!, this.pendingConns[i]!, this.pendingKinds[i]!, seq + i));
+        const segment = this.openSegment();
+        this.ndjson?.(segment.lines(segment.length - 1, segment.length));
+      }
     }
     this.pending.length = 0;
     this.pendingConns.length = 0;

@@ -33,6 +33,7 @@ const FIRST_SLOTS = 1024;
 /** Connections a segment lists (past them, eviction looks at each of its events). */
 const MAX_LISTED = 16;
 const COMMA = 0x2c;
+const NEWLINE = 0x0a;
 
 /**
  * Per event: where its JSON starts, its sequence number, connection and kind,
@@ -188,6 +189,14 @@ export class Segment {
   /** Events i..j-1 as JSON joined by commas: a view of the buffer, no copy. */
   range(i: number, j: number): Buffer {
     return this.buffer.subarray(this.starts[i], this.end(j - 1));
+  }
+
+  /** Events i..j-1 as NDJSON: a copy of their bytes with each event's comma made a newline. */
+  lines(i: number, j: number): Buffer {
+    const from = this.starts[i]!;
+    const lines = Buffer.from(this.buffer.subarray(from, this.end(j - 1) + 1));
+    for (let k = i; k < j; k++) lines[this.end(k) - from] = NEWLINE;
+    return lines;
   }
 
   /** Where event i's JSON ends (at its comma). */

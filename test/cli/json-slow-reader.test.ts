@@ -34,8 +34,8 @@ interface SlowReader {
 }
 
 /** The proxy CLI with its stdout left unread until wake(). */
-async function slowReaderProxy(upstreamPort: number, extra: string[]): Promise<SlowReader> {
-  const args = ['proxy', '--listen', '127.0.0.1:0', '--no-ui', '--json', '--upstream', `ws://127.0.0.1:${upstreamPort}/`, ...extra];
+async function slowReaderProxy(upstreamPort: number, extra: string[], ui = ['--no-ui']): Promise<SlowReader> {
+  const args = ['proxy', '--listen', '127.0.0.1:0', ...ui, '--json', '--upstream', `ws://127.0.0.1:${upstreamPort}/`, ...extra];
   const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   onCleanup(() => child.kill('SIGKILL'));
   let stderr = '';
@@ -74,9 +74,13 @@ async function settled(count: () => number, all: number): Promise<number> {
 }
 
 describe('proxy --json into a slow reader', () => {
-  test('by default the relay waits for the reader: the queue stays within --json-queue, and no event is lost', async () => {
+  // With the inspector on, the NDJSON lines come from the inspector's store (ui/store-ndjson.ts): the same bound holds.
+  test.each([
+    ['', ['--no-ui']],
+    [' (inspector on)', ['--ui', '127.0.0.1:0']],
+  ])('by default the relay waits for the reader: the queue stays within --json-queue, and no event is lost%s', async (_, ui) => {
     const port = await wsEcho();
-    const proxy = await slowReaderProxy(port, ['--json-queue', '1MiB']);
+    const proxy = await slowReaderProxy(port, ['--json-queue', '1MiB'], ui);
     const client = await flood(proxy.url);
 
     const stalled = await settled(client.echoes, MESSAGES);

@@ -19,6 +19,28 @@ describe('wsinspect proxy --ui', () => {
     expect(stats.keepBytes).toBe(1024 * 1024);
   });
 
+  test('--json with the inspector on prints exactly the events the inspector keeps, in order', async () => {
+    const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--ui', '127.0.0.1:0', '--json']);
+    const url = await until(() => proxyUrl(proxy.stderr()), 'the banner');
+    const inspector = /inspector: (http:\/\/127\.0\.0\.1:\d+\/)\n/.exec(proxy.stderr())![1]!;
+    const ws = new WebSocket(url);
+    await new Promise((r) => ws.once('open', r));
+    const texts = ['plain', 'héllo ✓ 🙂', 'x'.repeat(300_000), ...Array.from({ length: 500 }, (_, i) => `message ${i}`)];
+    let echoes = 0;
+    ws.on('message', () => echoes++);
+    for (const text of texts) ws.send(text);
+    ws.send(Buffer.from([0, 1, 2, 255]));
+    await until(() => echoes === texts.length + 1, 'the echoes');
+    ws.close(1000);
+    await until(() => proxy.stdout().includes('"connection-end"'), 'connection-end');
+    const kept = await (await fetch(`${inspector}api/connections/1/events`)).text();
+    expect(proxy.stdout()).toBe(kept);
+    const events = kept.trim().split('\n').map((line) => JSON.parse(line));
+    // The 300 KB text is kept as a preview: its size stands for it.
+    const echoed = events.filter((e) => e.type === 'message' && e.from === 'server').map((e) => (e.truncated ? e.size : (e.text ?? e.base64)));
+    expect(echoed).toEqual([...texts.map((text) => (text.length > 100_000 ? text.length : text)), 'AAEC/w==']);
+  });
+
   test('--no-ui: no inspector line in the banner', async () => {
     const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--no-ui', '--no-color']);
     await until(() => proxyUrl(proxy.stdout()), 'the banner');

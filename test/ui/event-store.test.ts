@@ -145,6 +145,19 @@ describe('EventStore', () => {
     expect(after.some((buffer) => before.has(buffer))).toBe(true);
   });
 
+  test('writeNdjsonTo gets every event added as an NDJSON line, in order, across segments and evictions (never the evicted notices)', () => {
+    const store = new EventStore(SEGMENT_BYTES * 2);
+    const out: Buffer[] = [];
+    store.writeNdjsonTo((lines) => out.push(lines));
+    const events = [];
+    for (let conn = 1; conn <= 300; conn++) events.push(...conversation(conn, `é ✓ ${conn} `.repeat(conn % 50)));
+    events.push(...conversation(301, 'x'.repeat(SEGMENT_BYTES * 2)));
+    for (const event of events) store.add(event);
+    store.flush();
+    expect(store.stats().droppedConnections).toBeGreaterThan(0);
+    expect(Buffer.concat(out).toString()).toBe(events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+  });
+
   test('the last 64 evicted events stay, however many evictions there were', () => {
     const store = new EventStore(size(conversation(1)) * 2);
     for (let conn = 1; conn <= 300; conn++) for (const event of conversation(conn)) store.add(event);
