@@ -2,7 +2,8 @@
 import net from 'node:net';
 import { describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
-import { proxyUrl, run, until } from '../helpers/cli.js';
+import { join } from 'node:path';
+import { proxyUrl, run, tempDir, until } from '../helpers/cli.js';
 
 describe('wsinspect proxy --ui', () => {
   test('the banner prints the inspector URL; its API lists the connection; --keep is accepted', async () => {
@@ -19,8 +20,10 @@ describe('wsinspect proxy --ui', () => {
     expect(stats.keepBytes).toBe(1024 * 1024);
   });
 
-  test('--json with the inspector on prints exactly the events the inspector keeps, in order', async () => {
-    const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--ui', '127.0.0.1:0', '--json']);
+  // stdout a pipe (process.stdout) or a file (written at once from the store's bytes, cli/stdout-file.ts).
+  test.each(['a pipe', 'a file'])('--json with the inspector on prints exactly the events the inspector keeps, in order (stdout %s)', async (to) => {
+    const stdoutFile = to === 'a file' ? join(tempDir(), 'events.ndjson') : undefined;
+    const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--ui', '127.0.0.1:0', '--json'], { stdoutFile });
     const url = await until(() => proxyUrl(proxy.stderr()), 'the banner');
     const inspector = /inspector: (http:\/\/127\.0\.0\.1:\d+\/)\n/.exec(proxy.stderr())![1]!;
     const ws = new WebSocket(url);

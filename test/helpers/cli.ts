@@ -1,6 +1,6 @@
 /** The built CLI in a child process, as a user runs it (killed after each test), and waiting on its output. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
@@ -20,15 +20,19 @@ export interface Running {
   exited: Promise<number | null>;
 }
 
-export function run(args: string[], options: { cwd?: string } = {}): Running {
-  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, cwd: options.cwd });
+/** Runs the CLI; its stdout is a pipe, or the file `stdoutFile` (stdout() then reads the file). */
+export function run(args: string[], options: { cwd?: string; stdoutFile?: string } = {}): Running {
+  const { stdoutFile } = options;
+  const fd = stdoutFile === undefined ? null : openSync(stdoutFile, 'w');
+  const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, cwd: options.cwd, stdio: ['pipe', fd ?? 'pipe', 'pipe'] });
+  if (fd !== null) closeSync(fd);
   children.push(child);
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
+  child.stdout?.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+  return { child, stdout: () => (stdoutFile === undefined ? stdout : readFileSync(stdoutFile, 'utf8')), stderr: () => stderr, exited };
 }
 
 export async function until<T>(probe: () => T | undefined | null | false, what: string, ms = 10_000): Promise<T> {
