@@ -2,8 +2,12 @@
 // Diagnostic: where the proxy's memory per connection goes. Runs the proxy in-process
 // (proxy-inproc.js), opens N ws connections through it, sends one 64-byte message on
 // each, and reports process.memoryUsage() deltas per connection, then the heap
-// snapshot's biggest constructors by retained self size delta.
-//   node bench/diag/conn-memory.js [N] [--snapshot]
+// snapshot's biggest constructors by retained self size delta. Then ROUNDS rounds of
+// one message per connection spread over a second (the connections bench's rate): the
+// old space's growth per connection and round without a full collection is what
+// scavenges promoted, the garbage that makes the bench's peak (a few bytes when
+// nothing made per message outlives it; it was ~1.8 KB, see bench/README.md).
+//   node bench/diag/conn-memory.js [N] [--snapshot] [--rounds=ROUNDS]
 import path from 'node:path';
 import { readFileSync, rmSync } from 'node:fs';
 import { BENCH_DIR, spawnChild, Rpc, procStatusBytes, sleep, require } from '../lib/util.js';
@@ -12,6 +16,7 @@ import { startEcho } from '../lib/procs.js';
 const WebSocket = require('ws');
 const n = Number(process.argv[2] ?? 2000);
 const snap = process.argv.includes('--snapshot');
+const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 4);
 const echo = await startEcho({ nofile: 65536 });
 const child = spawnChild([process.execPath, '--expose-gc', path.join(BENCH_DIR, 'diag/proxy-inproc.js'), echo.url], { stdout: 'inherit', nofile: 65536, ipc: true });
 const rpc = new Rpc(child);
@@ -77,6 +82,17 @@ if (snap) {
   rmSync(s0);
   rmSync(s1);
 }
+const oneRound = () =>
+  Promise.all(sockets.map((ws, i) => new Promise((res) => setTimeout(() => { ws.once('message', res); ws.send('x'.repeat(64)); }, (i / n) * 1000))));
+let before = await rpc.call('oldSpace');
+const promoted = [];
+for (let round = 1; round <= rounds; round++) {
+  await oneRound();
+  const now = await rpc.call('oldSpace');
+  promoted.push({ round, 'old space growth B/conn': ((now.used - before.used) / n).toFixed(0), scavenges: now.scavenges - before.scavenges, 'full collections': now.full - before.full });
+  before = now;
+}
+console.table(promoted);
 await Promise.all(sockets.map((ws) => new Promise((r) => { ws.once('close', r); ws.close(); })));
 child.disconnect();
 await echo.stop();
