@@ -352,7 +352,11 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     ws.send('Hello');
     await nextMessage(ws);
     await page.locator('.timeline-body .trow').nth(1).waitFor();
-    await page.getByRole('tab', { name: 'Learn' }).click();
+    // The tab list by keyboard: ← from the first tab wraps round to Learn, focus going along.
+    await page.getByRole('tab', { name: 'Frames' }).focus();
+    await page.keyboard.press('ArrowLeft');
+    expect(await page.getByRole('tab', { name: 'Learn' }).getAttribute('aria-selected')).toBe('true');
+    expect(await page.evaluate('document.activeElement.id')).toBe('tab-learn');
     const learn = page.locator('.learn');
     expect(await learn.innerText()).toMatch(/GET \/ HTTP\/1\.1[\s\S]*Sec-WebSocket-Key: /);
     await learn.getByRole('navigation').getByRole('button', { name: /A frame, bit by bit/ }).click();
@@ -580,7 +584,10 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await expect.poll(() => page.locator('.http-group summary').innerText()).toBe('HTTP requests relayed (1)');
     const sockets = page.locator('.connections tbody tr[data-conn]');
     await expect.poll(() => sockets.count()).toBe(2);
-    await sockets.nth(1).click();
+    // By keyboard: Tab reaches each row, Space (or Enter) selects it.
+    await sockets.nth(1).focus();
+    await page.keyboard.press(' ');
+    expect(await sockets.nth(1).getAttribute('aria-selected')).toBe('true');
     const rows = page.locator('.timeline-body .trow');
     await expect.poll(() => rows.first().innerText()).toContain('second');
     await page.getByRole('button', { name: 'show all connections' }).click();

@@ -27,6 +27,17 @@ const TABS: [Tab, string][] = [
   ['learn', 'Learn'],
 ];
 
+/** ←/→ move between the tabs, as a tab list does (WAI-ARIA tabs pattern). */
+function onTabKey(e: KeyboardEvent): void {
+  const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+  if (step === 0 || !(e.target instanceof HTMLElement) || e.target.getAttribute('role') !== 'tab') return;
+  e.preventDefault();
+  const at = TABS.findIndex(([id]) => id === tab.value);
+  const [next] = TABS[(at + step + TABS.length) % TABS.length]!;
+  tab.value = next;
+  document.getElementById(`tab-${next}`)?.focus();
+}
+
 export function App() {
   const filterRef = useRef<HTMLInputElement>(null);
   const detailRef = useRef<HTMLDivElement>(null);
@@ -61,7 +72,7 @@ export function App() {
     <div class="app">
       <Toolbar filterRef={filterRef} />
       <Connections />
-      <nav class="tabs" role="tablist" aria-label="Views of the selected connection">
+      <nav class="tabs" role="tablist" aria-label="Views of the selected connection" onKeyDown={onTabKey}>
         {TABS.map(([id, label]) => (
           <button key={id} type="button" role="tab" id={`tab-${id}`} aria-selected={tab.value === id} class={tab.value === id ? 'on' : ''} onClick={() => (tab.value = id)}>
             {label}

@@ -66,7 +66,11 @@ function ConnectionRow({ c }: { c: Connection }) {
       tabIndex={0}
       data-conn={c.conn}
       onClick={select}
-      onKeyDown={(e) => e.key === 'Enter' && select()}
+      onKeyDown={(e) => {
+        if (e.key !== 'Enter' && e.key !== ' ') return;
+        e.preventDefault(); // Space would scroll the table
+        select();
+      }}
     >
       <td class="num">{c.conn}</td>
       <td class="mono">{c.client ?? '?'}</td>
