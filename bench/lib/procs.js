@@ -56,5 +56,6 @@ export async function startRelay(kind, upstreamPort, { cpus = null, nofile = nul
     await stopChild(follower);
     await stopChild(child, 'SIGTERM', 10_000);
   };
-  return { kind, child, pid: child.pid, port, url: `ws://127.0.0.1:${port}/`, stop };
+  const inspector = uiPort === null ? null : `http://127.0.0.1:${uiPort}/`;
+  return { kind, child, pid: child.pid, port, url: `ws://127.0.0.1:${port}/`, inspector, stop };
 }
