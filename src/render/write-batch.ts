@@ -25,26 +25,38 @@ export function batchedWrites(out: TextOut): TextOut & { flush(): void } {
   let soon: NodeJS.Immediate | null = null;
   let later: NodeJS.Timeout | null = null;
   let lastWrite = -Infinity;
-  const flush = (): void => {
-    if (soon) clearImmediate(soon);
-    if (later) clearTimeout(later);
-    soon = later = null;
+  const writeOut = (): void => {
     if (batch === '') return;
     lastWrite = performance.now();
     out.write(batch);
     batch = '';
   };
+  // A write past BATCH_CHARS leaves the timer be (it finds the rest, or nothing): arming and
+  // clearing one per large message cost more than the message's own JSON.
+  const onSoon = (): void => {
+    soon = null;
+    writeOut();
+  };
+  const onLater = (): void => {
+    later = null;
+    writeOut();
+  };
   return {
     write(text) {
       batch += text;
-      if (batch.length >= BATCH_CHARS) flush();
+      if (batch.length >= BATCH_CHARS) writeOut();
       else if (!soon && !later) {
         const wait = lastWrite + MIN_INTERVAL_MS - performance.now();
-        if (wait > 0) later = setTimeout(flush, Math.ceil(wait));
-        else soon = setImmediate(flush);
+        if (wait > 0) later = setTimeout(onLater, Math.ceil(wait));
+        else soon = setImmediate(onSoon);
       }
       return true;
     },
-    flush,
+    flush() {
+      if (soon) clearImmediate(soon);
+      if (later) clearTimeout(later);
+      soon = later = null;
+      writeOut();
+    },
   };
 }

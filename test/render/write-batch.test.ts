@@ -51,3 +51,16 @@ test('past 64K characters the text goes out at once; flush writes what is left a
   vi.advanceTimersByTime(10 * MIN_INTERVAL_MS);
   expect(writes).toHaveLength(3);
 });
+
+test('text after a large write, while a wait is on, goes out when the wait is up', () => {
+  const { writes, out } = recorded();
+  out.write('a\n');
+  vi.advanceTimersByTime(0);
+  out.write('b\n'); // waits for the interval
+  const big = 'x'.repeat(70_000);
+  out.write(big);
+  expect(writes).toEqual(['a\n', `b\n${big}`]);
+  out.write('c\n');
+  vi.advanceTimersByTime(MIN_INTERVAL_MS);
+  expect(writes).toEqual(['a\n', `b\n${big}`, 'c\n']);
+});
