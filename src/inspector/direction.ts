@@ -69,6 +69,12 @@ interface OpenMessage {
   previewLength: number;
   /** A single-frame message's whole payload, unmasked straight into it (see DIRECT_MAX); else null. */
   direct: Buffer | null;
+  /**
+   * A larger single-frame binary message: its preview's own buffer, unmasked
+   * straight into (no scratch, no pieces to join: at 1 MiB messages they were
+   * three copies of the preview); else null, and the preview is kept in pieces.
+   */
+  previewBuffer: Buffer | null;
   /** Text is validated as it streams (by the direction's one validator). */
   text: boolean;
   utf8Reported: boolean;
@@ -115,6 +121,7 @@ export class DirectionInspector implements FrameSink, FrameState {
     preview: [],
     previewLength: 0,
     direct: null,
+    previewBuffer: null,
     text: false,
     utf8Reported: false,
   };
@@ -279,7 +286,11 @@ export class DirectionInspector implements FrameSink, FrameState {
         // Uncompressed binary: only the preview needs the bytes unmasked; the rest is counted.
         message.size += data.length;
         const room = this.previewBytes - message.previewLength;
-        if (room > 0) this.unmasked(room < data.length ? data.subarray(0, room) : data, payloadOffset, Use.Preview);
+        if (room <= 0) return;
+        const kept = room < data.length ? data.subarray(0, room) : data;
+        if (!message.previewBuffer) return this.unmasked(kept, payloadOffset, Use.Preview);
+        unmaskTo(message.previewBuffer, message.previewLength, kept, 0, kept.length, header.maskKey, payloadOffset & 3);
+        message.previewLength += kept.length;
       }
     }
   }
@@ -357,8 +368,11 @@ export class DirectionInspector implements FrameSink, FrameState {
     message.previewLength = 0;
     message.text = kind === 'text';
     message.utf8Reported = false;
-    const direct = h.fin && !compressed && this.keepWhole === 0 && h.payloadLength <= Math.min(this.previewBytes, DIRECT_MAX);
+    const single = h.fin && !compressed && this.keepWhole === 0;
+    const direct = single && h.payloadLength <= Math.min(this.previewBytes, DIRECT_MAX);
     message.direct = direct ? Buffer.allocUnsafe(h.payloadLength) : null;
+    const previewSize = Math.min(this.previewBytes, h.payloadLength);
+    message.previewBuffer = single && !direct && kind === 'binary' && previewSize <= DIRECT_MAX ? Buffer.allocUnsafe(previewSize) : null;
     if (kind === 'text') this.utf8.reset();
     this.whole = this.keepWhole > 0 ? [] : null;
     this.wholeLength = 0;
@@ -410,7 +424,9 @@ export class DirectionInspector implements FrameSink, FrameState {
     const direct = message.direct;
     message.direct = null;
     if (message.text && !message.utf8Reported && !partial && !this.utf8.end()) this.reportUtf8(message);
-    const preview = direct ?? asBuffer(message.preview.length === 1 ? message.preview[0]! : Buffer.concat(message.preview));
+    const kept = message.previewBuffer;
+    message.previewBuffer = null;
+    const preview = direct ?? kept?.subarray(0, message.previewLength) ?? asBuffer(message.preview.length === 1 ? message.preview[0]! : Buffer.concat(message.preview));
     if (message.preview.length !== 0) message.preview.length = 0; // (the setter is slow; a direct message never used it)
     const truncated = direct ? false : partial || message.size > message.previewLength;
     const event = new DecodedMessage(this.side, message.kind, message.frames, message.compressed, message.wireBytes, message.size, truncated, preview);
@@ -423,6 +439,7 @@ export class DirectionInspector implements FrameSink, FrameState {
   private abandonMessage(): void {
     if (this.message!.compressed) this.inflater!.finish();
     this.message!.direct = null;
+    this.message!.previewBuffer = null;
     this.message = null;
   }
 

@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { constants as zlib, deflateRawSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_PREVIEW_BYTES, DirectionInspector, type DirectionOptions } from '../../src/inspector/direction.js';
 import type { InspectorEvent } from '../../src/inspector/events.js';
@@ -196,6 +197,24 @@ describe('messages', () => {
     const payload = Buffer.from('0123456789abcdef');
     const events = decode(encodeFrame({ opcode: OP_BINARY, payload, maskKey: K2 }), { side: 'client', previewBytes: 10 }, [3]);
     expect(messages(events)[0]).toMatchObject({ size: 16, truncated: true, base64: payload.subarray(0, 10).toString('base64') });
+  });
+
+  test('a single-frame binary message keeps the first previewBytes of its payload, unmasked, however it is chunked', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 400 }),
+        fc.integer({ min: 0, max: 150 }),
+        fc.option(fc.uint8Array({ minLength: 4, maxLength: 4 }), { nil: undefined }),
+        fc.array(fc.integer({ min: 1, max: 60 }), { maxLength: 8 }),
+        (payload, previewBytes, maskKey, chunks) => {
+          const bytes = encodeFrame({ opcode: OP_BINARY, payload: Buffer.from(payload), maskKey });
+          const [message] = messages(decode(bytes, { side: maskKey ? 'client' : 'server', previewBytes }, chunks));
+          const kept = Buffer.from(payload).subarray(0, previewBytes);
+          expect(message).toMatchObject({ size: payload.length, truncated: payload.length > previewBytes, base64: kept.toString('base64') });
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   test('a compressed binary message (RSV1 under deflate) is inflated', () => {
