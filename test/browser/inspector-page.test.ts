@@ -19,6 +19,7 @@ import { haveChromium, launchChromium, type Chromium } from '../helpers/chromium
 import { startInspected, type Inspected } from '../ui/support.js';
 import { connectPeer, headEnd, startRawServer, upgradeRequest } from '../helpers/net.js';
 import { encodeFrame } from '../../src/inspector/frame-encoder.js';
+import { harEvents } from '../../src/capture/har-reader.js';
 
 const SHOTS = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'wsinspect-screens');
 mkdirSync(SHOTS, { recursive: true });
@@ -565,6 +566,19 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     ]);
     await learn.getByRole('button', { name: /in between/ }).click();
     await expect.poll(() => page.locator('.frame-detail h3').innerText()).toMatch(/ping frame/);
+  });
+
+  test('a HAR (messages, no frames): the frames view says so and switches to messages', async () => {
+    // What `read capture.har --ui` serves: the events read from the HAR, in the inspector's store.
+    const har = readFileSync(join(import.meta.dirname, '../../fixtures/captures/chrome-websocket.har'), 'utf8');
+    for (const event of harEvents(har)) fixture.inspected.store.add(event);
+    await page.goto(fixture.url);
+    const empty = page.locator('.timeline-body .empty');
+    await expect.poll(() => empty.innerText()).toBe("Connection 2's capture recorded messages, not frames (a HAR keeps only messages). show messages");
+    await empty.getByRole('button', { name: 'show messages' }).click();
+    const rows = page.locator('.timeline-body .trow');
+    await expect.poll(() => rows.count()).toBe(4);
+    expect(await page.getByRole('radio', { name: 'messages' }).getAttribute('aria-checked')).toBe('true');
   });
 
   test('opened from a token URL it follows the live feed; HTTP requests grouped; one connection or all', async () => {

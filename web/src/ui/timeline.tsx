@@ -96,7 +96,19 @@ export function Timeline({ onOpen }: { onOpen: () => void }) {
         onWheel={onWheel}
         onMouseDown={() => (follow.value = false)}
       >
-        {view.length === 0 && <p class="empty">{emptyText(conn, predicate !== null)}</p>}
+        {view.length === 0 && (
+          <p class="empty">
+            {emptyText(conn, predicate !== null)}
+            {onlyMessages(conn) && (
+              <>
+                {' '}
+                <button type="button" class="small" onClick={() => (mode.value = 'messages')}>
+                  show messages
+                </button>
+              </>
+            )}
+          </p>
+        )}
         <div class="timeline-space" style={{ height: `${virtual.getTotalSize()}px` }}>
           {items.map((item) => {
             const row = view.at(item.index)!;
@@ -125,6 +137,14 @@ export function Timeline({ onOpen }: { onOpen: () => void }) {
   );
 }
 
+/** The frames view of a connection read from a capture with messages and no frames (a HAR). */
+function onlyMessages(conn: number | null): boolean {
+  const c = conn === null ? undefined : store.connections.get(conn);
+  if (!c || mode.value !== 'frames') return false;
+  const { client, server } = c.counts;
+  return client.frames + server.frames === 0 && client.messages + server.messages > 0;
+}
+
 function emptyText(conn: number | null, filtered: boolean): string {
   const what = mode.value === 'frames' ? 'frame' : 'message';
   if (filtered) return `No ${what} matches the filter${conn === null ? '' : ` on connection ${conn}`}.`;
@@ -132,6 +152,7 @@ function emptyText(conn: number | null, filtered: boolean): string {
   const c = store.connections.get(conn);
   if (!c || c.state === 'http') return `Connection ${conn} carried plain HTTP: no frames.`;
   if (c.state === 'handshaking') return 'Waiting for the handshake to complete…';
+  if (onlyMessages(conn)) return `Connection ${conn}'s capture recorded messages, not frames (a HAR keeps only messages).`;
   if (c.counts.client.frames + c.counts.server.frames > 0) return `Connection ${conn}'s frames were let go to bound the page's memory (its counts above stay exact).`;
   if (c.state === 'closed') return `Connection ${conn} closed without a ${what}.`;
   return `No ${what} on connection ${conn} yet: they appear here as they cross the proxy.`;
