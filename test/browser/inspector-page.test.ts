@@ -549,6 +549,9 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     expect(await rows.filter({ hasText: '→' }).nth(1).innerText()).toMatch(/text msg[\s\S]*2 frames[\s\S]*deflate/);
     const frameCount = rows.filter({ hasText: '→' }).nth(1).locator('.c-flags');
     expect(await frameCount.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true); // "2 frames", not "2 fram…"
+    const sizes = rows.filter({ hasText: '→' }).nth(1).locator('.c-size');
+    expect(await sizes.innerText()).toMatch(/^\d+ B → 344 B$/);
+    expect(await sizes.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
     const close = rows.filter({ hasText: 'close' }).first();
     expect(await close.innerText()).toContain('1000 Normal Closure "bye"');
     await page.getByRole('tab', { name: 'Handshake' }).click();
