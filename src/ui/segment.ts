@@ -131,12 +131,14 @@ export class Segment {
    * not fit, nothing is written and false returned.
    */
   pushAll(text: string, jsons: readonly string[], seq: number, conns: readonly number[], kinds: readonly Kind[]): boolean {
-    if (text.length > this.free || (text.length * 3 > this.free && Buffer.byteLength(text) > this.free)) return false;
+    if (text.length > this.free) return false;
     let at = this.used;
+    // Written as far as it fits. All ASCII (nearly always): each character is a byte, so it all fit, and
+    // the events' offsets come from their lengths. Else it may have been cut short (then `used` stays).
     const size = this.buffer.write(text, at);
-    this.used = at + size;
-    // All ASCII (nearly always): each character is a byte, so the events' offsets come from their lengths.
     const ascii = size === text.length;
+    if (!ascii && Buffer.byteLength(text) !== size) return false;
+    this.used = at + size;
     for (let i = 0; i < jsons.length; i++) {
       this.record(at, seq + i, conns[i]!, kinds[i]!);
       at += (ascii ? jsons[i]!.length : Buffer.byteLength(jsons[i]!)) + 1;
@@ -153,7 +155,7 @@ export class Segment {
     this.resize(this.count);
     if (this.buffer.length - this.used < this.buffer.length / 4) return null;
     const old = this.buffer;
-    this.buffer = Buffer.from(old.subarray(0, this.used));
+    this.buffer = copied(old.subarray(0, this.used), Buffer.allocUnsafeSlow(this.used));
     return old;
   }
 
@@ -162,11 +164,18 @@ export class Segment {
     let bytes = 0;
     for (const i of indices) bytes += this.size(i) + 1;
     const segment = new Segment(Buffer.allocUnsafeSlow(bytes), indices.length);
-    for (const i of indices) {
-      const start = segment.used;
-      this.buffer.copy(segment.buffer, start, this.starts[i]!, this.end(i) + 1);
-      segment.used = start + this.size(i) + 1;
-      segment.record(start, this.seqs[i]!, this.conns[i]!, this.kinds[i]!);
+    for (let k = 0; k < indices.length; ) {
+      // Runs of consecutive events are copied at once.
+      let last = k;
+      while (last + 1 < indices.length && indices[last + 1] === indices[last]! + 1) last++;
+      const from = this.starts[indices[k]!]!;
+      const to = this.end(indices[last]!) + 1;
+      this.buffer.copy(segment.buffer, segment.used, from, to);
+      for (; k <= last; k++) {
+        const i = indices[k]!;
+        segment.record(segment.used + this.starts[i]! - from, this.seqs[i]!, this.conns[i]!, this.kinds[i]!);
+      }
+      segment.used += to - from;
     }
     return segment;
   }
@@ -194,7 +203,9 @@ export class Segment {
   /** Events i..j-1 as NDJSON: a copy of their bytes with each event's comma made a newline. */
   lines(i: number, j: number): Buffer {
     const from = this.starts[i]!;
-    const lines = Buffer.from(this.buffer.subarray(from, this.end(j - 1) + 1));
+    const to = this.end(j - 1) + 1;
+    // Into uninitialized memory: Buffer.from of a view would zero new memory first.
+    const lines = copied(this.buffer.subarray(from, to), Buffer.allocUnsafe(to - from));
     for (let k = i; k < j; k++) lines[this.end(k) - from] = NEWLINE;
     return lines;
   }
@@ -226,6 +237,7 @@ export class Segment {
   }
 }
 
+/** `from` copied into `to` (same element type: a memory copy). */
 function copied<T extends Uint32Array | Float64Array | Uint8Array>(from: ArrayLike<number>, to: T): T {
   to.set(from);
   return to;

@@ -1,0 +1,41 @@
+/** A store segment: batches written with one encoding, events read back and copied exactly. */
+import { describe, expect, test } from 'vitest';
+import { Kind, Segment } from '../../src/ui/segment.js';
+
+const batch = (jsons: string[]) => jsons.map((json) => `${json},`).join('');
+const all = (segment: Segment) => Array.from({ length: segment.length }, (_, i) => segment.json(i));
+
+describe('Segment', () => {
+  test('pushAll: ASCII and non-ASCII batches, offsets exact', () => {
+    const segment = new Segment(Buffer.alloc(1024));
+    const ascii = ['{"a":1}', '{"b":"two"}'];
+    const wide = ['{"t":"é ✓"}', '{"t":"🙂"}', '{"u":3}'];
+    expect(segment.pushAll(batch(ascii), ascii, 10, [1, 1], [Kind.Context, Kind.Traffic])).toBe(true);
+    expect(segment.pushAll(batch(wide), wide, 12, [2, 2, 2], [Kind.Traffic, Kind.Traffic, Kind.Traffic])).toBe(true);
+    expect(all(segment)).toEqual([...ascii, ...wide]);
+    expect([segment.seq(4), segment.conn(4), segment.size(2)]).toEqual([14, 2, Buffer.byteLength(wide[0]!)]);
+    expect(segment.lines(1, 4).toString()).toBe(`${[ascii[1], ...wide.slice(0, 2)].join('\n')}\n`);
+  });
+
+  test('pushAll: a batch whose characters fit but whose UTF-8 does not writes nothing', () => {
+    const segment = new Segment(Buffer.alloc(32));
+    const first = ['{"a":1}'];
+    segment.pushAll(batch(first), first, 0, [1], [Kind.Context]);
+    const wide = ['"✓✓✓✓✓✓✓✓✓✓"']; // 12 characters, 32 bytes
+    expect(segment.free).toBeGreaterThan(batch(wide).length);
+    expect(segment.pushAll(batch(wide), wide, 1, [1], [Kind.Traffic])).toBe(false);
+    expect(all(segment)).toEqual(first);
+    expect(segment.free).toBe(32 - 8);
+  });
+
+  test('subset copies the chosen events, runs and gaps alike', () => {
+    const segment = new Segment(Buffer.alloc(4096));
+    const jsons = Array.from({ length: 12 }, (_, i) => JSON.stringify({ i, t: 'é'.repeat(i) }));
+    segment.pushAll(batch(jsons), jsons, 100, jsons.map((_, i) => i % 3), jsons.map(() => Kind.Traffic));
+    const picked = [0, 1, 2, 5, 7, 8, 11];
+    const subset = segment.subset(picked);
+    expect(all(subset)).toEqual(picked.map((i) => jsons[i]));
+    expect(picked.map((_, k) => [subset.seq(k), subset.conn(k)])).toEqual(picked.map((i) => [100 + i, i % 3]));
+    expect(subset.range(0, subset.length).toString()).toBe(picked.map((i) => jsons[i]).join(','));
+  });
+});
