@@ -103,6 +103,10 @@ describe.runIf(haveChromium)('acting from the inspector page (Chromium)', () => 
     await log.end(1);
 
     await page.locator('.connections tbody tr').first().click();
+    // Closed: the composer says so and offers no Send; replay still works from the recording.
+    const composer = page.locator('form.composer');
+    await composer.getByText('connection 1 is closed: nothing more can go into it').waitFor();
+    expect(await composer.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
     const replay = page.locator('.replay');
     await replay.getByText('connection 1').waitFor();
     await replay.getByRole('button', { name: 'Replay' }).click();

@@ -6,6 +6,7 @@
  */
 import { useState } from 'preact/hooks';
 import { callApi, errorOf, hexToBase64, type Outcome } from '../act-api.js';
+import { store, watchBatches } from '../state.js';
 
 const TYPES = [
   ['text', 'text'],
@@ -24,10 +25,13 @@ export function Composer({ conn }: { conn: number | null }) {
   const [code, setCode] = useState('1000');
   const [reason, setReason] = useState('');
   const [outcome, setOutcome] = useState<Outcome | null>(null);
+  watchBatches();
+  // A closed connection (or one read from a capture) takes nothing more: say so rather than offer Send.
+  const closed = conn !== null && store.connections.get(conn)?.state === 'closed';
 
   const send = async (e: Event) => {
     e.preventDefault();
-    if (conn === null) return;
+    if (conn === null || closed) return;
     const made = bodyFor(to, type, payload, code, reason);
     if ('error' in made) return setOutcome({ ok: false, text: made.error });
     const result = await callApi('POST', `api/connections/${conn}/send`, made.body);
@@ -66,11 +70,11 @@ export function Composer({ conn }: { conn: number | null }) {
           onInput={(e) => setPayload(e.currentTarget.value)}
         />
       )}
-      <button type="submit" disabled={conn === null}>
+      <button type="submit" disabled={conn === null || closed}>
         Send
       </button>
       <span role="status" class={outcome ? (outcome.ok ? 'ok' : 'bad') : 'muted'}>
-        {conn === null ? 'select a connection' : (outcome?.text ?? `into connection ${conn}`)}
+        {conn === null ? 'select a connection' : closed ? `connection ${conn} is closed: nothing more can go into it` : (outcome?.text ?? `into connection ${conn}`)}
       </span>
     </form>
   );
