@@ -242,6 +242,9 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
 
     await connections.nth(1).click();
     await page.locator('.check-list li.fail', { hasText: 'got 404: the server refused the upgrade' }).waitFor();
+    // The status is the response's check: listed under its heading, the only one there when it is not 101.
+    expect(await page.locator('.checks h4').allInnerTexts()).toEqual(['Request (client)', 'Response (server)']);
+    expect(await page.locator('.checks .check-list').nth(1).locator('li').allInnerTexts()).toEqual([expect.stringMatching(/^✖\s*status 101 Switching Protocols/)]);
     expect(await steps.locator('li').last().innerText()).toContain('none: the server answered 404, refusing the upgrade (an accept only comes with 101)');
     expect(await page.locator('.handshake .extensions').count()).toBe(0); // no frames follow a refusal: nothing to negotiate
     await page.getByRole('tab', { name: 'Frames' }).click();

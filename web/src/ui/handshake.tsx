@@ -6,6 +6,7 @@
  */
 import { RULES, type RuleId } from '../../../src/inspector/rules.js';
 import type { Header } from '../../../src/inspector/events.js';
+import type { ComponentChildren } from 'preact';
 import type { Connection } from '../model/store.js';
 import type { Side, ViolationWire } from '../model/wire.js';
 import { visible } from '../format.js';
@@ -49,16 +50,17 @@ export function Handshake({ c }: { c: Connection }) {
         </h3>
         <CheckList side="client" title="Request (client)" violations={c.handshakeViolations} />
         {response ? (
-          <>
-            <ul class="check-list">
-              <li class={response.status === 101 ? 'pass' : 'fail'}>
-                <span class="mark">{response.status === 101 ? '✔' : '✖'}</span> status 101 Switching Protocols{' '}
-                <span class="section">RFC6455 4.2.2</span>
-                {response.status !== 101 && <span class="muted"> (got {response.status}: the server refused the upgrade)</span>}
-              </li>
-            </ul>
-            {response.status === 101 && <CheckList side="server" title="Response (server)" violations={c.handshakeViolations} />}
-          </>
+          // The status first, under the response's heading; the other checks only once it is 101.
+          <CheckList side="server" title="Response (server)" violations={c.handshakeViolations} checks={response.status === 101}>
+            <li class={response.status === 101 ? 'pass' : 'fail'}>
+              <span class="mark" aria-label={response.status === 101 ? 'passed' : 'failed'}>
+                {response.status === 101 ? '✔' : '✖'}
+              </span>{' '}
+              status 101 Switching Protocols{' '}
+              <span class="section">RFC6455 4.2.2</span>
+              {response.status !== 101 && <span class="muted"> (got {response.status}: the server refused the upgrade)</span>}
+            </li>
+          </CheckList>
         ) : (
           <p class="muted">Waiting for the server's response…</p>
         )}
@@ -85,13 +87,24 @@ export function Handshake({ c }: { c: Connection }) {
   );
 }
 
-function CheckList({ side, title, violations }: { side: Side; title: string; violations: readonly ViolationWire[] }) {
+interface CheckListProps {
+  side: Side;
+  title: string;
+  violations: readonly ViolationWire[];
+  /** False: only `children` (the checks cannot apply). */
+  checks?: boolean;
+  /** Checks listed before the side's rules. */
+  children?: ComponentChildren;
+}
+
+function CheckList({ side, title, violations, checks = true, children }: CheckListProps) {
   watchBatches();
   return (
     <>
       <h4>{title}</h4>
       <ul class="check-list">
-        {CHECKS[side].map(([rule, text]) => {
+        {children}
+        {checks && CHECKS[side].map(([rule, text]) => {
           const failed = violations.filter((v) => v.rule === rule && (v.from === side || v.from === null));
           return (
             <li key={rule} class={failed.length > 0 ? 'fail' : 'pass'} data-rule={rule}>
