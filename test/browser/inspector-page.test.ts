@@ -232,8 +232,11 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     const connections = page.locator('.connections tbody tr[data-conn]');
     await expect.poll(() => connections.allInnerTexts()).toEqual([expect.stringContaining('✖ handshake-accept-mismatch'), expect.stringContaining('✖ status 404')]);
 
-    await connections.first().click();
-    await page.getByRole('tab', { name: 'Handshake' }).click();
+    // From the violation to the handshake that broke the rule.
+    await page.getByRole('tab', { name: /Violations/ }).click();
+    await page.locator('.violation-list li', { hasText: 'handshake-accept-mismatch' }).getByRole('button', { name: 'show the handshake' }).click();
+    expect(await page.getByRole('tab', { name: 'Handshake' }).getAttribute('aria-selected')).toBe('true');
+    expect(await connections.first().getAttribute('aria-selected')).toBe('true');
     const steps = page.locator('.accept-steps');
     await steps.getByText('✖ differs').waitFor();
     expect(await steps.locator('[data-step="actual"] .diff').allInnerTexts()).toEqual(['X']); // the one character that differs

@@ -1,6 +1,6 @@
 /** Every violation of the selected connection (or of all), each linked to the frame or message that caused it. */
 import { useState } from 'preact/hooks';
-import { openRow, selectedConn, store, tab, version } from '../state.js';
+import { openRow, selectConnection, selectedConn, store, tab, version } from '../state.js';
 import { plural } from '../format.js';
 import { ViolationItem } from './violation-item.js';
 
@@ -42,7 +42,7 @@ export function Violations() {
                     type="button"
                     class="link"
                     onClick={() => {
-                      selectedConn.value = entry.event.conn;
+                      selectConnection(entry.event.conn);
                       tab.value = 'handshake';
                     }}
                   >
