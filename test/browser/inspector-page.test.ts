@@ -374,6 +374,9 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await learn.getByRole('navigation').getByRole('button', { name: /Before RFC 6455/ }).click();
     const codes = await learn.locator('code.bytes').allInnerTexts();
     expect(codes).toEqual(['00 48 65 6c 6c 6f ff', '81 85 37 fa 21 3d 7f 9f 4d 51 58']);
+    expect(await learn.locator('p.note').innerText()).toBe(
+      'The message: “Hello”. In RFC 6455 the first byte holds FIN, RSV1-3 and the opcode (0x81: FIN + text), the second MASK and the length; the payload is masked.',
+    );
     // "Show me" opens the real frame in the frames view with its field lit.
     await learn.getByRole('navigation').getByRole('button', { name: /Why clients mask/ }).click();
     await learn.getByRole('button', { name: /Show the key in the frame/ }).click();
@@ -573,6 +576,14 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
       'in between: opcode ping, FIN=1, 11 bytes',
       expect.stringMatching(/^frame 2: opcode continuation, FIN=1, \d+ bytes$/),
     ]);
+    // Every client message here is compressed and the first is fragmented: the frame steps still show the first text frame, saying so.
+    await learn.getByRole('navigation').getByRole('button', { name: /A frame, bit by bit/ }).click();
+    expect(await learn.locator('h3').innerText()).toBe("A frame, bit by bit: your client's first text frame, compressed, the first fragment of its message");
+    expect((await learn.locator('.hex-byte').first().innerText())).toBe('41'); // FIN 0, RSV1 1, opcode 1
+    expect(await learn.innerText()).toContain('RSV1 is set, and the payload, once unmasked, is DEFLATE output');
+    await learn.getByRole('navigation').getByRole('button', { name: /Before RFC 6455/ }).click();
+    expect(await learn.locator('p.note').innerText()).toContain('the first byte holds FIN, RSV1-3 and the opcode (0x41: RSV1 (compressed) + text)');
+    await learn.getByRole('navigation').getByRole('button', { name: /Fragmentation/ }).click();
     await learn.getByRole('button', { name: /in between/ }).click();
     await expect.poll(() => page.locator('.frame-detail h3').innerText()).toMatch(/ping frame/);
   });

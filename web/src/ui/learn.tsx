@@ -20,6 +20,8 @@ interface Walk {
   c: Connection;
   /** The first frame of each kind worth pointing at, from this connection. */
   clientText: FrameRow | undefined;
+  /** clientText is compressed (permessage-deflate): when the client sent no plain one-frame text message. */
+  clientTextCompressed: boolean;
   serverText: FrameRow | undefined;
   fragmented: MessageRow | undefined;
   compressed: MessageRow | undefined;
@@ -87,7 +89,8 @@ export function Learn() {
 function findExamples(conn: number | null): Walk | null {
   const c = conn === null ? [...store.connections.values()].find((x) => x.request) : store.connections.get(conn);
   if (!c || !c.request) return null;
-  const walk: Walk = { c, clientText: undefined, serverText: undefined, fragmented: undefined, compressed: undefined, closes: [] };
+  const walk: Walk = { c, clientText: undefined, clientTextCompressed: false, serverText: undefined, fragmented: undefined, compressed: undefined, closes: [] };
+  let anyClientText: FrameRow | undefined;
   let looked = 0;
   for (const row of store.rows) {
     if (row.event.conn !== c.conn) continue;
@@ -98,11 +101,17 @@ function findExamples(conn: number | null): Walk | null {
         if (f.from === 'client') walk.clientText ??= row;
         else walk.serverText ??= row;
       }
+      if (f.opcode === 0x1 && f.from === 'client') anyClientText ??= row;
       if (f.opcode === 0x8) walk.closes.push(row);
     } else if (row.kind === 'message') {
       if ((row.event.frames ?? 0) > 1) walk.fragmented ??= row;
       if (row.event.compressed) walk.compressed ??= row;
     }
+  }
+  // A connection that compresses (browsers offer permessage-deflate) or fragments every message still has a frame to show.
+  if (!walk.clientText && anyClientText) {
+    walk.clientText = anyClientText;
+    walk.clientTextCompressed = anyClientText.event.rsv1;
   }
   return walk;
 }
@@ -169,17 +178,21 @@ function Accept({ c }: Walk) {
   );
 }
 
-function Anatomy({ clientText }: Walk) {
+function Anatomy({ clientText, clientTextCompressed }: Walk) {
   if (!clientText) return <Missing what="a text frame from the client" />;
   const layout = layoutFrame(clientText);
   return (
     <>
-      <h3>A frame, bit by bit: your client's first text frame</h3>
+      <h3>
+        A frame, bit by bit: your client's first text frame{clientTextCompressed ? ', compressed' : ''}
+        {clientText.event.fin ? '' : ', the first fragment of its message'}
+      </h3>
       <p>
         Every WebSocket message travels in frames. A frame starts with 2 bytes: FIN (last frame of the message?), three reserved bits, a 4-bit opcode
         (0x1 text), MASK, and a 7-bit length. Longer payloads put 126 or 127 there and the length in the next 2 or 8 bytes. A client then sends a 4-byte
         masking key, and the payload follows (RFC6455 5.2). Hover a field to see its bytes:
       </p>
+      {clientTextCompressed && <CompressedNote />}
       <div class="bits-and-bytes">
         <BitDiagram layout={layout} />
         <HexDump layout={layout} />
@@ -193,7 +206,7 @@ function Anatomy({ clientText }: Walk) {
   );
 }
 
-function Masking({ clientText, serverText }: Walk) {
+function Masking({ clientText, clientTextCompressed, serverText }: Walk) {
   if (!clientText) return <Missing what="a text frame from the client" />;
   const layout = layoutFrame(clientText);
   return (
@@ -204,6 +217,7 @@ function Masking({ clientText, serverText }: Walk) {
         poison its cache. So a browser XORs every payload it sends with a fresh random 4-byte key (RFC6455 5.3, 10.3): the script no longer controls the bytes
         on the wire. It is not encryption: the key travels in the frame, right before the payload.
       </p>
+      {clientTextCompressed && <CompressedNote />}
       <MaskTable layout={layout} />
       <p>
         Servers never mask{serverText ? `: your server's echo went out as plain ${formatBytes(serverText.event.payloadLength)}` : ''}. A masked server frame or
@@ -317,7 +331,7 @@ function Closing({ closes }: Walk) {
   );
 }
 
-function Hixie({ clientText }: Walk) {
+function Hixie({ clientText, clientTextCompressed }: Walk) {
   const text = clientText?.message?.event.text ?? 'Hello';
   const payload = utf8.encode(text).subarray(0, 24);
   const hixie = `00 ${toHex(payload, ' ')} ff`;
@@ -341,8 +355,33 @@ function Hixie({ clientText }: Walk) {
           <code class="bytes">{rfc}</code>
         </div>
       </div>
-      <p class="note">The message: “{visible(text)}”. In RFC 6455 the first byte 0x81 is FIN + opcode text, the second MASK + length; the payload is masked.</p>
+      <p class="note">
+        The message: “{visible(shortened(text))}”. In RFC 6455 the first byte holds FIN, RSV1-3 and the opcode (0x
+        {toHex(layout?.header.subarray(0, 1) ?? new Uint8Array([0x81]))}: {describeFirstByte(clientText)}), the second MASK and the length; the payload is{clientTextCompressed ? ' compressed, then' : ''} masked.
+      </p>
     </>
+  );
+}
+
+/** The first 40 characters (the bytes beside it show its first 24). */
+function shortened(text: string): string {
+  const chars = Array.from(text);
+  return chars.length > 40 ? `${chars.slice(0, 40).join('')}…` : text;
+}
+
+/** What the frame's first byte says, in words ("FIN + text"). */
+function describeFirstByte(frame: FrameRow | undefined): string {
+  if (!frame) return 'FIN + text';
+  const f = frame.event;
+  return [f.fin && 'FIN', f.rsv1 && 'RSV1 (compressed)', f.opcodeName].filter(Boolean).join(' + ');
+}
+
+function CompressedNote() {
+  return (
+    <p class="note">
+      This connection compresses its messages (permessage-deflate, step 6): RSV1 is set, and the payload, once unmasked, is DEFLATE output rather than
+      the text itself.
+    </p>
   );
 }
 
