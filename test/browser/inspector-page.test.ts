@@ -465,7 +465,11 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await page.getByRole('tab', { name: /Violations/ }).click();
     const all = page.getByLabel('all connections');
     expect(await all.isChecked()).toBe(false);
-    expect(await page.locator('.violations .empty').innerText()).toBe('No violation on connection 2; 1 violation on other connections (tick "all connections" to see them).');
+    // Connection 1 has the unmasked frame's violation, and an abnormal-closure too once the echo server has
+    // dropped it for that frame (the ws engine, where no uWS binary loads, may do so before the page looks).
+    expect(await page.locator('.violations .empty').innerText()).toMatch(
+      /^No violation on connection 2; (1 violation|2 violations) on other connections \(tick "all connections" to see them\)\.$/,
+    );
     await page.getByRole('button', { name: 'show all connections' }).click();
     expect(await all.isChecked()).toBe(true); // what it shows: every connection's
     expect(await all.isDisabled()).toBe(true);
