@@ -1,8 +1,9 @@
 /**
  * An event's JSON text, as the NDJSON output and the inspector's store both
  * need it. The proxy hands each event to the store and then to the NDJSON
- * sink, so the last event's text is remembered: with --json and the
- * inspector on, each event is serialized once, not twice.
+ * sink (with the inspector on, that sink is used only with --filter or
+ * --json-lossy: otherwise --json prints the store's bytes), so the last
+ * event's text is remembered: each event is serialized once, not twice.
  */
 import type { WireEvent } from '../inspector/events.js';
 import { DecodedMessage } from '../inspector/message-event.js';

@@ -217,17 +217,19 @@ export class EventStore {
     return this.segments[this.segments.length - 1]!;
   }
 
-  /** Stores an event's JSON; returns its size in bytes. */
+  /** Stores one event's JSON (a segment of its own when it outgrows the open one); returns its size in bytes. */
   private append(json: string, conn: number, kind: Kind, seq = this.nextSeq++): number {
+    const text = `${json},`;
     let open = this.openSegment();
-    if (!open.fits(json)) {
+    if (!open.pushAll(text, [json], seq, [conn], [kind])) {
       this.retire(open.trim());
-      const bytes = Buffer.byteLength(json) + 1;
+      const bytes = Buffer.byteLength(text);
       open = new Segment(bytes <= SEGMENT_BYTES ? this.pool.take() : Buffer.allocUnsafeSlow(bytes));
       this.segments.push(open);
+      open.pushAll(text, [json], seq, [conn], [kind]);
     }
     this.events++;
-    return open.push(json, seq, conn, kind);
+    return open.size(open.length - 1);
   }
 
   private retire(memory: Buffer | null): void {

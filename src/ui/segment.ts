@@ -32,7 +32,6 @@ export const SEGMENT_BYTES = 256 * 1024;
 const FIRST_SLOTS = 1024;
 /** Connections a segment lists (past them, eviction looks at each of its events). */
 const MAX_LISTED = 16;
-const COMMA = 0x2c;
 const NEWLINE = 0x0a;
 
 /**
@@ -106,23 +105,6 @@ export class Segment {
   /** Bytes left to write into. */
   get free(): number {
     return this.buffer.length - this.used;
-  }
-
-  /** Whether `json` (and its comma) fits in what is left. */
-  fits(json: string): boolean {
-    const free = this.buffer.length - this.used - 1;
-    // A UTF-16 code unit takes at most 3 bytes in UTF-8: the exact length is needed only near the end.
-    return json.length * 3 <= free || Buffer.byteLength(json) <= free;
-  }
-
-  /** Appends an event (it must fit); returns the bytes of its JSON. */
-  push(json: string, seq: number, conn: number, kind: Kind): number {
-    const start = this.used;
-    const size = this.buffer.write(json, start);
-    this.buffer[start + size] = COMMA;
-    this.used = start + size + 1;
-    this.record(start, seq, conn, kind);
-    return size;
   }
 
   /**
