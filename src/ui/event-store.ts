@@ -47,7 +47,12 @@ export interface StoreStats {
 }
 
 export class EventStore {
-  /** Segment buffers to reuse: as many as an eviction lets go (a quarter of the budget). */
+  /**
+   * Segment buffers to reuse: up to the whole budget's worth, so the memory the
+   * store once wrote into is reused whatever comes next (after a spell of large
+   * messages, small ones fill the same buffers: none is freed and allocated
+   * again). It holds no more than the store once used.
+   */
   private readonly pool: BufferPool;
   private segments: Segment[];
   private nextSeq = 0;
@@ -69,7 +74,7 @@ export class EventStore {
 
   constructor(readonly keepBytes = DEFAULT_KEEP_BYTES) {
     this.evictAbove = keepBytes;
-    this.pool = new BufferPool(SEGMENT_BYTES, Math.ceil((keepBytes * (1 - EVICT_TO)) / SEGMENT_BYTES));
+    this.pool = new BufferPool(SEGMENT_BYTES, Math.ceil(keepBytes / SEGMENT_BYTES));
     this.segments = [new Segment(this.pool.take())];
   }
 

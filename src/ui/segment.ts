@@ -26,10 +26,16 @@ export enum Kind {
   Evicted,
 }
 
-/** A segment's usual capacity (larger only for an event that needs more). */
-export const SEGMENT_BYTES = 256 * 1024;
+/**
+ * A segment's usual capacity (larger only for an event that needs more). Large
+ * beside the largest usual event (a message's 64 KiB preview as base64, 87 KB)
+ * so that such events fill segments like small ones do: a segment closed with a
+ * quarter or more unused is copied into an exactly sized buffer (trim), fresh
+ * memory the pool cannot reuse, which only events of over 256 KiB now cause.
+ */
+export const SEGMENT_BYTES = 1024 * 1024;
 /** Event slots a new segment starts with (doubled as needed). */
-const FIRST_SLOTS = 1024;
+const FIRST_SLOTS = 4096;
 /** Connections a segment lists (past them, eviction looks at each of its events). */
 const MAX_LISTED = 16;
 const NEWLINE = 0x0a;

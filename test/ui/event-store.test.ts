@@ -66,8 +66,8 @@ describe('EventStore', () => {
     const store = new EventStore();
     const body = (conn: number) => `message ${conn} é `.repeat((conn % 7) * 40);
     const events = [];
-    for (let conn = 1; conn <= 400; conn++) events.push(...conversation(conn, body(conn)));
-    events.push(...conversation(401, 'x'.repeat(SEGMENT_BYTES * 2)));
+    for (let conn = 1; conn <= 1400; conn++) events.push(...conversation(conn, body(conn)));
+    events.push(...conversation(1401, 'x'.repeat(SEGMENT_BYTES * 2)));
     for (const event of events) store.add(event);
     expect(size(events)).toBeGreaterThan(5 * SEGMENT_BYTES);
     expect(readAll(store).events).toEqual(events);
@@ -129,7 +129,7 @@ describe('EventStore', () => {
     let inUse = true;
     store.slicesInUse(() => inUse);
     const flood = (from: number, to: number) => {
-      for (let conn = from; conn <= to; conn++) for (const event of conversation(conn, `message ${conn} `.repeat(100))) store.add(event);
+      for (let conn = from; conn <= to; conn++) for (const event of conversation(conn, `message ${conn} `.repeat(400))) store.add(event);
     };
     flood(1, 200);
     const { slices } = store.readSince(0, SEGMENT_BYTES * 8);
@@ -143,6 +143,30 @@ describe('EventStore', () => {
     flood(2001, 4000);
     const after = store.readSince(0, Infinity).slices.map((slice) => slice.buffer);
     expect(after.some((buffer) => before.has(buffer))).toBe(true);
+  });
+
+  test('after a spell of large events, small ones write into the memory the store already had (no new segment buffers)', () => {
+    const store = new EventStore(SEGMENT_BYTES * 4);
+    const seen = new Set<ArrayBufferLike>();
+    const inUse = () => store.readSince(0, Infinity).slices.map((slice) => slice.buffer);
+    const flood = (from: number, to: number, body: (conn: number) => string, record = true) => {
+      for (let conn = from; conn <= to; conn++) {
+        for (const event of conversation(conn, body(conn))) store.add(event);
+        if (record) for (const buffer of inUse()) seen.add(buffer);
+      }
+    };
+    const small = (conn: number) => `message ${conn} `.repeat(20);
+    flood(1, 3000, small);
+    flood(3001, 3100, (conn) => `${conn} `.repeat(30_000)); // ~100 KB events, like a 1 MiB message's preview
+    const dropped = store.stats().droppedConnections;
+    flood(3101, 9000, small, false);
+    expect(store.stats().droppedConnections).toBeGreaterThan(dropped + 100); // the large ones were evicted...
+    const segmentBuffers = inUse().filter((buffer) => buffer.byteLength === SEGMENT_BYTES);
+    expect(segmentBuffers.length).toBeGreaterThanOrEqual(3);
+    // ...and the small ones that replaced them use no buffer first seen after the large spell.
+    const fresh = new Set(segmentBuffers);
+    for (const buffer of seen) fresh.delete(buffer);
+    expect(fresh.size).toBe(0);
   });
 
   test('writeNdjsonTo gets every event added as an NDJSON line, in order, across segments and evictions (never the evicted notices)', () => {
