@@ -138,7 +138,7 @@ export async function runProxy(options: ProxyCliOptions, stop: Promise<unknown> 
   // With the inspector on, --json of every event prints the store's bytes (one serialization for both).
   const view = options.json
     ? store && filter.empty && !options.jsonLossy
-      ? createStoreNdjsonSink(store, stdout)
+      ? createStoreNdjsonSink(store, stdout, { doneOnReturn: file !== null })
       : createNdjsonSink(stdout)
     : createPrettySink(stdout, {
         chalk: makeChalk({ color: options.color }),

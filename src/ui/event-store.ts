@@ -31,6 +31,8 @@ const KEPT_NOTICES = 64;
 const EVICT_TO = 0.75;
 /** Events are written into segments once per tick, or once their JSON reaches this many UTF-16 units. */
 const BATCH_CHARS = 64 * 1024;
+/** A batch's NDJSON fits (at most 3 bytes per UTF-16 unit), unless one event alone is larger. */
+const NDJSON_SCRATCH_BYTES = 3 * BATCH_CHARS + 1024;
 
 interface ConnRecord {
   summary: ConnectionSummary;
@@ -69,6 +71,8 @@ export class EventStore {
   private readonly pendingKinds: Kind[] = [];
   private flushing: NodeJS.Immediate | null = null;
   private ndjson: ((lines: Buffer) => void) | null = null;
+  /** Where NDJSON lines are copied when the writer is done with them at once (else each batch gets new memory). */
+  private ndjsonScratch: Buffer | undefined;
   /** keepBytes, or more when what is left after an eviction could not go (so evict() is not rerun per event). */
   private evictAbove: number;
 
@@ -90,10 +94,14 @@ export class EventStore {
   /**
    * Passes every event added from now on to `write` as an NDJSON line (in
    * batches, in order, as they are written into segments): `--json` with the
-   * inspector on serializes and encodes each event once, for both.
+   * inspector on serializes and encodes each event once, for both. When
+   * `write` is done with the bytes once it returns (a file: written
+   * synchronously), they are copied into one reused buffer: a new one per
+   * batch cost more than the copy (allocation, and garbage collection).
    */
-  writeNdjsonTo(write: (lines: Buffer) => void): void {
+  writeNdjsonTo(write: (lines: Buffer) => void, { doneOnReturn = false } = {}): void {
     this.ndjson = write;
+    this.ndjsonScratch = doneOnReturn ? Buffer.allocUnsafeSlow(NDJSON_SCRATCH_BYTES) : undefined;
   }
 
   add(event: WireEvent): void {
@@ -135,12 +143,12 @@ export class EventStore {
     if (open.pushAll(this.pendingText, this.pending, seq, this.pendingConns, this.pendingKinds)) {
       this.events += count;
       for (let i = 0; i < count; i++) this.countBytes(this.pendingConns[i]!, open.size(first + i));
-      this.ndjson?.(open.lines(first, first + count));
+      this.ndjson?.(open.lines(first, first + count, this.ndjsonScratch));
     } else {
       for (let i = 0; i < count; i++) {
         this.countBytes(this.pendingConns[i]!, this.append(this.pending[i]!, this.pendingConns[i]!, this.pendingKinds[i]!, seq + i));
         const segment = this.openSegment();
-        this.ndjson?.(segment.lines(segment.length - 1, segment.length));
+        this.ndjson?.(segment.lines(segment.length - 1, segment.length, this.ndjsonScratch));
       }
     }
     this.pending.length = 0;

@@ -188,12 +188,17 @@ export class Segment {
     return this.buffer.subarray(this.starts[i], this.end(j - 1));
   }
 
-  /** Events i..j-1 as NDJSON: a copy of their bytes with each event's comma made a newline. */
-  lines(i: number, j: number): Buffer {
+  /**
+   * Events i..j-1 as NDJSON: a copy of their bytes with each event's comma
+   * made a newline, at the start of `into` when it is large enough, else in
+   * new memory.
+   */
+  lines(i: number, j: number, into?: Buffer): Buffer {
     const from = this.starts[i]!;
     const to = this.end(j - 1) + 1;
     // Into uninitialized memory: Buffer.from of a view would zero new memory first.
-    const lines = copied(this.buffer.subarray(from, to), Buffer.allocUnsafe(to - from));
+    const lines = into && into.length >= to - from ? into.subarray(0, to - from) : Buffer.allocUnsafe(to - from);
+    this.buffer.copy(lines, 0, from, to);
     for (let k = i; k < j; k++) lines[this.end(k) - from] = NEWLINE;
     return lines;
   }

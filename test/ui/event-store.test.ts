@@ -169,17 +169,30 @@ describe('EventStore', () => {
     expect(fresh.size).toBe(0);
   });
 
-  test('writeNdjsonTo gets every event added as an NDJSON line, in order, across segments and evictions (never the evicted notices)', () => {
+  test.each([false, true])('writeNdjsonTo gets every event added as an NDJSON line, in order, across segments and evictions (never the evicted notices); doneOnReturn %s', (doneOnReturn) => {
     const store = new EventStore(SEGMENT_BYTES * 2);
     const out: Buffer[] = [];
-    store.writeNdjsonTo((lines) => out.push(lines));
+    const memory = new Set<ArrayBufferLike>();
+    store.writeNdjsonTo(
+      (lines) => {
+        memory.add(lines.buffer);
+        out.push(Buffer.from(lines)); // a copy: done with the bytes on return
+      },
+      { doneOnReturn },
+    );
     const events = [];
-    for (let conn = 1; conn <= 300; conn++) events.push(...conversation(conn, `é ✓ ${conn} `.repeat(conn % 50)));
-    events.push(...conversation(301, 'x'.repeat(SEGMENT_BYTES * 2)));
-    for (const event of events) store.add(event);
+    for (let conn = 1; conn <= 900; conn++) events.push(...conversation(conn, `é ✓ ${conn} `.repeat(conn % 50)));
+    events.push(...conversation(901, 'x'.repeat(SEGMENT_BYTES * 2)));
+    for (const event of events) {
+      store.add(event);
+      if (event.type === 'connection-end') store.flush(); // as the event loop would, once in a while
+    }
     store.flush();
     expect(store.stats().droppedConnections).toBeGreaterThan(0);
     expect(Buffer.concat(out).toString()).toBe(events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+    // Done on return: every batch but the one of an event larger than a batch is copied into the same memory.
+    expect(out.length).toBeGreaterThan(800);
+    if (doneOnReturn) expect(memory.size).toBeLessThanOrEqual(2);
   });
 
   test('the last 64 evicted events stay, however many evictions there were', () => {

@@ -14,7 +14,12 @@ describe('Segment', () => {
     expect(segment.pushAll(batch(wide), wide, 12, [2, 2, 2], [Kind.Traffic, Kind.Traffic, Kind.Traffic])).toBe(true);
     expect(all(segment)).toEqual([...ascii, ...wide]);
     expect([segment.seq(4), segment.conn(4), segment.size(2)]).toEqual([14, 2, Buffer.byteLength(wide[0]!)]);
-    expect(segment.lines(1, 4).toString()).toBe(`${[ascii[1], ...wide.slice(0, 2)].join('\n')}\n`);
+    const lines = `${[ascii[1], ...wide.slice(0, 2)].join('\n')}\n`;
+    expect(segment.lines(1, 4).toString()).toBe(lines);
+    const into = Buffer.alloc(64, '#');
+    expect(segment.lines(1, 4, into).buffer).toBe(into.buffer); // large enough: written into
+    expect(into.toString()).toBe(lines + '#'.repeat(64 - Buffer.byteLength(lines)));
+    expect(segment.lines(0, 5, Buffer.alloc(8)).toString()).toBe(`${[...ascii, ...wide].join('\n')}\n`); // too small: new memory
   });
 
   test('pushAll: a batch whose characters fit but whose UTF-8 does not writes nothing', () => {
