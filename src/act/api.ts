@@ -1,10 +1,13 @@
 /**
  * The inspector API's routes that act on the traffic (contract: "Inspector
  * API"): `POST /api/connections/:conn/send`, `PUT /api/intercept`,
- * `GET /api/intercepted`, `POST /api/intercepted/:id`, and
- * `POST /api/connections/:conn/replay` (the page's Replay button). Plain functions from a parsed
- * request to a status and a JSON body, and one node:http handler around them
- * that the inspector's server mounts behind its Host/Origin/token guard.
+ * `GET /api/intercepted`, `POST /api/intercepted/:id`, and ours:
+ * `GET /api/intercept` (the filter in force, maybe from `proxy --intercept`)
+ * and `POST /api/connections/:conn/replay` (the page's Replay button). Plain
+ * functions from a parsed request to a status and a JSON body, and one
+ * node:http handler around them that the inspector's server mounts behind its
+ * Host/Origin/token guard. With no live proxy (`read --ui`, a saved capture)
+ * every one of them answers 409 saying so.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -25,6 +28,8 @@ export interface ActTarget {
   known(conn: number): boolean;
   /** --intercept (the proxy's Interceptor): the filter in force, the held messages, releasing one. */
   intercept: {
+    /** The expression in force, as given; null when not intercepting. */
+    readonly source: string | null;
     setFilter(filter: Filter | null): void;
     list(): HeldEntry[];
     release(id: number, action: ReleaseAction, edit: Edit | null): boolean;
@@ -76,6 +81,11 @@ export function setIntercept(target: ActTarget, body: unknown): Answer {
   if (!parsed.ok) return error(400, parsed.error.message);
   target.intercept.setFilter(parsed.filter);
   return { status: 200, body: { filter } };
+}
+
+/** `GET /api/intercept` (ours): `{filter: EXPR or null}`, the expression in force, as `PUT /api/intercept` or `proxy --intercept` gave it. */
+export function getIntercept(target: ActTarget): Answer {
+  return { status: 200, body: { filter: target.intercept.source } };
 }
 
 /** `GET /api/intercepted`: the held messages, with their whole payloads. */
@@ -148,35 +158,48 @@ export async function replayConnection(target: ActTarget, connParam: string, bod
 /** Bodies larger than this are refused unread (a whole max-size message in base64, and room for the rest). */
 const MAX_BODY = Math.ceil((MAX_SEND_BYTES * 4) / 3) + 64 * 1024;
 
+/** What the acting routes answer when the inspector shows a saved capture (`read --ui`). */
+export const CAPTURE_REFUSAL = 'this inspector shows a saved capture (wsinspect read): no live connection to send to, hold or replay';
+
+type Method = 'GET' | 'POST' | 'PUT';
+type Handler = (target: ActTarget, body: unknown) => Answer | Promise<Answer>;
+
 /**
  * Answers the acting routes; false when `pathname` is none of them. The
- * caller has already applied the guard (Host, Origin, token).
+ * caller has already applied the guard (Host, Origin, token). `target` is
+ * null when there is no live proxy (a saved capture): 409.
  */
-export async function serveActApi(target: ActTarget, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {
-  const route = findRoute(target, pathname);
+export async function serveActApi(target: ActTarget | null, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {
+  const route = findRoute(pathname);
   if (!route) return false;
-  if (req.method !== route.method) {
-    reply(res, error(405, `${pathname} takes ${route.method}`), { allow: route.method });
+  const handler = route[req.method as Method];
+  if (!handler) {
+    const allowed = Object.keys(route).join(', ');
+    reply(res, error(405, `${pathname} takes ${allowed}`), { allow: allowed });
     return true;
   }
-  if (route.method === 'GET') {
-    reply(res, await route.answer(null));
+  if (!target) {
+    reply(res, error(409, CAPTURE_REFUSAL));
+    return true;
+  }
+  if (req.method === 'GET') {
+    reply(res, await handler(target, null));
     return true;
   }
   const body = await readJson(req);
-  reply(res, 'error' in body ? error(body.status, body.error) : await route.answer(body.value));
+  reply(res, 'error' in body ? error(body.status, body.error) : await handler(target, body.value));
   return true;
 }
 
-function findRoute(target: ActTarget, pathname: string): { method: string; answer: (body: unknown) => Answer | Promise<Answer> } | null {
+function findRoute(pathname: string): Partial<Record<Method, Handler>> | null {
   const send = /^\/api\/connections\/([^/]+)\/send$/.exec(pathname);
-  if (send) return { method: 'POST', answer: (body) => sendToConnection(target, send[1]!, body) };
+  if (send) return { POST: (target, body) => sendToConnection(target, send[1]!, body) };
   const replay = /^\/api\/connections\/([^/]+)\/replay$/.exec(pathname);
-  if (replay) return { method: 'POST', answer: (body) => replayConnection(target, replay[1]!, body) };
-  if (pathname === '/api/intercept') return { method: 'PUT', answer: (body) => setIntercept(target, body) };
-  if (pathname === '/api/intercepted') return { method: 'GET', answer: () => listIntercepted(target) };
+  if (replay) return { POST: (target, body) => replayConnection(target, replay[1]!, body) };
+  if (pathname === '/api/intercept') return { GET: getIntercept, PUT: setIntercept };
+  if (pathname === '/api/intercepted') return { GET: listIntercepted };
   const release = /^\/api\/intercepted\/([^/]+)$/.exec(pathname);
-  if (release) return { method: 'POST', answer: (body) => releaseIntercepted(target, release[1]!, body) };
+  if (release) return { POST: (target, body) => releaseIntercepted(target, release[1]!, body) };
   return null;
 }
 

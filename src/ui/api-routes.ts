@@ -25,14 +25,22 @@ export function sendError(res: ServerResponse, status: number, error: string): v
  */
 export type PcapngSource = (conn?: number) => AsyncIterable<Uint8Array> | null;
 
+/** What the reading routes serve. */
+export interface ApiSource {
+  store: EventStore;
+  pcapng?: PcapngSource;
+  /** A running proxy (false: `read --ui`, a saved capture); `GET /api/stats` tells the page, which then offers no acting controls. */
+  live: boolean;
+}
+
 /** Answers an /api/ GET; false when no route matches. */
-export async function serveApi(store: EventStore, pathname: string, url: URL, res: ServerResponse, pcapng?: PcapngSource): Promise<boolean> {
+export async function serveApi({ store, pcapng, live }: ApiSource, pathname: string, url: URL, res: ServerResponse): Promise<boolean> {
   if (pathname === '/api/connections') {
     sendJson(res, 200, store.summaries());
     return true;
   }
   if (pathname === '/api/stats') {
-    sendJson(res, 200, store.stats());
+    sendJson(res, 200, { ...store.stats(), live });
     return true;
   }
   const eventsOf = /^\/api\/connections\/([^/]+)\/events$/.exec(pathname);

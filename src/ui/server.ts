@@ -83,10 +83,10 @@ export function startInspectorServer(options: InspectorServerOptions): Promise<I
     if (verdict.setCookie) res.setHeader('set-cookie', verdict.setCookie);
     const { pathname } = url;
     if (pathname.startsWith('/api/')) {
-      if (options.act && (await serveActApi(options.act, req, res, pathname))) return;
+      if (await serveActApi(options.act ?? null, req, res, pathname)) return;
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, `${req.method} is not supported on ${pathname}`);
       if (pathname === '/api/events') return sendError(res, 426, 'GET /api/events is a WebSocket: connect with an Upgrade request');
-      if (!(await serveApi(options.store, pathname, url, res, options.pcapng))) sendError(res, 404, `no such route: ${pathname}`);
+      if (!(await serveApi({ store: options.store, pcapng: options.pcapng, live: options.act !== undefined }, pathname, url, res))) sendError(res, 404, `no such route: ${pathname}`);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, `${req.method} is not supported here`);

@@ -5,6 +5,9 @@
  */
 import { describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
+import { CAPTURE_REFUSAL } from '../../src/act/api.js';
+import { EventStore } from '../../src/ui/event-store.js';
+import { startInspectorServer } from '../../src/ui/server.js';
 import { onCleanup, once } from '../helpers/net.js';
 import { request, startInspected } from '../ui/support.js';
 
@@ -75,5 +78,27 @@ describe('every state-changing acting route is guarded', () => {
     const replayed = await request(inspector, '/api/connections/1/replay', { method: 'POST', headers: auth, body: '{"compare":"count"}' });
     expect(replayed.status).toBe(200);
     expect(log.of('connection').map((c) => c.conn)).toEqual([1, 2]);
+  });
+});
+
+describe('a saved capture (read --ui): no live proxy to act on', () => {
+  test('GET /api/stats says live: false; every acting route answers 409 saying why; a wrong method is still 405', async () => {
+    const inspector = await startInspectorServer({ host: '127.0.0.1', port: 0, store: new EventStore() });
+    onCleanup(() => inspector.close());
+    expect(JSON.parse((await request(inspector, '/api/stats')).body)).toMatchObject({ live: false, events: 0 });
+    const reads = [{ method: 'GET', path: '/api/intercept', body: undefined }, { method: 'GET', path: '/api/intercepted', body: undefined }];
+    for (const { method, path, body } of [...ACTING, ...reads]) {
+      const answer = await request(inspector, path, { method, body: body && JSON.stringify(body) });
+      expect(answer.status, path).toBe(409);
+      expect(JSON.parse(answer.body), path).toEqual({ error: CAPTURE_REFUSAL });
+    }
+    const wrong = await request(inspector, '/api/intercepted', { method: 'DELETE' });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.allow).toBe('GET');
+  });
+
+  test('with a live proxy GET /api/stats says live: true', async () => {
+    const { inspector } = await startInspected();
+    expect(JSON.parse((await request(inspector, '/api/stats')).body)).toMatchObject({ live: true });
   });
 });

@@ -108,6 +108,7 @@ describe('the intercept routes of the inspector API', () => {
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.body).error).toMatch(/position/);
     expect(await put({ filter: 'client "hold me"' })).toMatchObject({ status: 200 });
+    expect(await request(inspector, '/api/intercept')).toMatchObject({ status: 200, body: '{"filter":"client \\"hold me\\""}' });
 
     const ws = new WebSocket(proxy.url);
     onCleanup(() => ws.terminate());
@@ -132,5 +133,22 @@ describe('the intercept routes of the inspector API', () => {
     expect(JSON.parse((await request(inspector, '/api/intercepted')).body)).toEqual([]);
     expect(await put({ filter: null })).toMatchObject({ status: 200 });
     expect(proxy.interceptor.active).toBe(false);
+    expect(JSON.parse((await request(inspector, '/api/intercept')).body)).toEqual({ filter: null });
+  });
+
+  test('GET /api/intercept: the filter in force from proxy --intercept; a foreign Host 421, no token 401, the wrong method 405', async () => {
+    const token = 'tok-' + 'z'.repeat(28);
+    const { inspector } = await startInspected({ token, interceptor: new Interceptor(parseFilter('client "secret"')) });
+    const get = (headers: Record<string, string>, method = 'GET') => request(inspector, '/api/intercept', { method, headers });
+    const auth = { authorization: `Bearer ${token}` };
+    const answer = await get(auth);
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(answer.body)).toEqual({ filter: 'client "secret"' });
+    expect((await get({ ...auth, host: 'evil.example' })).status).toBe(421);
+    expect((await get({})).status).toBe(401);
+    const wrong = await get(auth, 'DELETE');
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.allow).toBe('GET, PUT');
   });
 });

@@ -3,8 +3,10 @@
  * inspector server and a real proxy in front of the echo server: the
  * composer sends a message and a hand-built raw frame into a live
  * connection; the intercept panel holds a message, which is edited and
- * forwarded from the page. A screenshot goes to $SCREENSHOT_DIR (default: a
- * temp folder) for a person to look at.
+ * forwarded from the page; `proxy --intercept EXPR` is named in the page
+ * from the start; a saved capture (`read --ui`) offers none of it and says
+ * why. Screenshots go to $SCREENSHOT_DIR (default: a temp folder) for a
+ * person to look at.
  */
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { haveChromium, launchChromium, type Chromium } from '../helpers/chromium.js';
+import { proxyUrl, run, until } from '../helpers/cli.js';
 import { onCleanup, once } from '../helpers/net.js';
 import { sendToConnection } from '../../src/act/api.js';
 import { parseFilter } from '../../src/filter/index.js';
@@ -22,6 +25,7 @@ import { startInspected } from '../ui/support.js';
 
 const SHOTS = process.env.SCREENSHOT_DIR ?? join(tmpdir(), 'wsinspect-screens');
 mkdirSync(SHOTS, { recursive: true });
+const CAPTURE = join(import.meta.dirname, '../../fixtures/captures/loopback-ws.pcapng');
 
 describe.runIf(haveChromium)('acting from the inspector page (Chromium)', () => {
   let chromium: Chromium;
@@ -189,6 +193,69 @@ describe.runIf(haveChromium)('acting from the inspector page (Chromium)', () => 
     // The frames view marks the frames of held messages too.
     await page.getByRole('radio', { name: 'frames' }).click();
     await page.locator('.trow.k-frame', { hasText: 'hold: drop me' }).getByText('held · dropped #3').waitFor();
+    await page.close();
+  });
+
+  test('proxy --intercept EXPR: the page names the filter in force from the start and keeps it in sync', async () => {
+    const proxy = run(['proxy', '--listen', '127.0.0.1:0', '--ui', '127.0.0.1:0', '--intercept', 'client "hold"']);
+    const url = await until(() => proxyUrl(proxy.stdout()), 'the banner');
+    const inspector = /inspector: (http:\/\/\S+)/.exec(proxy.stdout())![1]!;
+    const page = await chromium.context.newPage();
+    await page.goto(inspector);
+    await page.getByRole('status').getByText('live').waitFor();
+    // Nothing held yet, the panel closed: its summary says what is in force, and the box holds it, ready to change.
+    const panel = page.locator('details.intercept');
+    const summary = panel.locator('summary');
+    await expect.poll(() => summary.innerText()).toBe('Intercept intercepting: client "hold"');
+    expect(await panel.getAttribute('open')).toBeNull();
+    expect(await page.getByLabel('Intercept filter').inputValue()).toBe('client "hold"');
+
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    onCleanup(() => ws.terminate());
+    await once(ws, 'open');
+    ws.send('hold me');
+    const held = panel.locator('li.held');
+    await held.waitFor();
+    expect(await held.innerText()).toContain('hold me');
+    expect(await summary.innerText()).toBe('Intercept intercepting: client "hold" 1 held: forward, edit or drop it');
+    await page.screenshot({ path: join(SHOTS, 'intercept-cli.png') });
+
+    // Set from the page: the summary follows the server's answer; set by a script meanwhile: the open panel catches up.
+    await page.getByLabel('Intercept filter').fill('server');
+    await page.getByRole('button', { name: 'Hold matching' }).click();
+    await expect.poll(() => summary.innerText()).toMatch(/^Intercept intercepting: server 1 held/);
+    const put = await fetch(new URL('api/intercept', inspector), { method: 'PUT', body: JSON.stringify({ filter: 'binary' }) });
+    expect(put.status).toBe(200);
+    await expect.poll(() => summary.innerText()).toMatch(/^Intercept intercepting: binary 1 held/);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => summary.innerText()).toBe('Intercept 1 held: forward, edit or drop it');
+    await held.getByRole('button', { name: 'Forward' }).click();
+    await expect.poll(() => summary.innerText()).toBe('Intercept');
+    await page.close();
+  });
+
+  test('a saved capture (read --ui): no composer, Replay or Intercept, one line says why; the server refuses to act', async () => {
+    const read = run(['read', CAPTURE, '--json', '--ui', '127.0.0.1:0']);
+    const url = await until(() => /inspector: (http:\/\/\S+)/.exec(read.stderr())?.[1], 'the inspector URL');
+    const page = await chromium.context.newPage();
+    await page.goto(url);
+    await page.getByRole('status').getByText('● saved capture').waitFor();
+    await page.locator('.connections tbody tr[data-conn]').first().click();
+    await page.locator('.timeline-body .trow').first().waitFor();
+    const note = page.getByRole('note');
+    await note.waitFor();
+    expect(await note.innerText()).toBe('A saved capture: nothing to send to, hold or replay here (wsinspect replay FILE --conn N re-sends a recorded connection to a server).');
+    expect(await page.locator('form.composer').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Replay' }).count()).toBe(0);
+    expect(await page.locator('details.intercept').count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'capture.png') });
+
+    // The page's own request, as a script from its origin would send it.
+    const refused = await page.evaluate(async () => {
+      const response = await fetch('api/connections/1/send', { method: 'POST', body: JSON.stringify({ to: 'server', type: 'text', text: 'x' }) });
+      return { status: response.status, body: (await response.json()) as { error: string } };
+    });
+    expect(refused).toEqual({ status: 409, body: { error: expect.stringMatching(/^this inspector shows a saved capture/) } });
     await page.close();
   });
 });

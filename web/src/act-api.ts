@@ -37,3 +37,10 @@ export function hexToBase64(hex: string): string | null {
   for (let i = 0; i < digits.length; i += 2) binary += String.fromCharCode(parseInt(digits.slice(i, i + 2), 16));
   return btoa(binary);
 }
+
+/** GET /api/stats `live`: whether there is a live proxy to act on (null when the server did not say). */
+export async function fetchLive(): Promise<boolean | null> {
+  const result = await callApi('GET', 'api/stats').catch(() => null);
+  const live = (result?.json as { live?: unknown } | null)?.live;
+  return typeof live === 'boolean' ? live : null;
+}

@@ -4,13 +4,12 @@
  * handshake, violations, learn). Follows the live stream while mounted.
  */
 import { useEffect, useRef } from 'preact/hooks';
+import { fetchLive } from './act-api.js';
 import { Batcher, eventsUrl, followLive } from './live.js';
-import { applyEvents, heldNow, link, selectConnection, selectedConn, selectedSeq, store, tab, version, type Tab } from './state.js';
+import { applyEvents, heldNow, link, liveProxy, selectConnection, selectedConn, selectedSeq, store, tab, version, type Tab } from './state.js';
 import { visible } from './format.js';
-import { Composer } from './ui/composer.js';
+import { ActPanels } from './ui/act-panels.js';
 import { Connections } from './ui/connections.js';
-import { InterceptPanel } from './ui/intercept-panel.js';
-import { ReplayPanel } from './ui/replay-panel.js';
 import { FrameDetail } from './ui/frame-detail.js';
 import { Handshake } from './ui/handshake.js';
 import { Learn } from './ui/learn.js';
@@ -50,6 +49,8 @@ export function App() {
         store.clear();
         heldNow.value = 0;
         version.value++;
+        // A live proxy or a saved capture (the server may have been restarted as the other).
+        void fetchLive().then((live) => (liveProxy.value = live));
       },
       onEvents: (events) => batcher.push(events),
       onState: (state) => (link.value = state),
@@ -98,13 +99,7 @@ export function App() {
             </div>
           </div>
         )}
-        {tab.value === 'timeline' && (
-          <div class="act">
-            <Composer conn={conn && conn.request ? conn.conn : null} />
-            <ReplayPanel conn={conn && conn.request ? conn.conn : null} />
-            <InterceptPanel />
-          </div>
-        )}
+        {tab.value === 'timeline' && <ActPanels conn={conn} />}
         {tab.value === 'handshake' && (conn ? <Handshake c={conn} /> : <p class="empty">Select a connection above.</p>)}
         {tab.value === 'violations' && <Violations />}
         {tab.value === 'learn' && <Learn />}

@@ -21,6 +21,13 @@ export const waiting = signal(0);
 /** Messages held by --intercept now: kept current even while paused, since a held message waits for the user. */
 export const heldNow = signal(0);
 
+/**
+ * Whether the server acts on live traffic (GET /api/stats `live`): false for
+ * `wsinspect read --ui`, a saved capture, where nothing can be sent, held or
+ * replayed; null until the server said.
+ */
+export const liveProxy = signal<boolean | null>(null);
+
 export const selectedConn = signal<number | null>(null);
 export const selectedSeq = signal<number | null>(null);
 export const tab = signal<Tab>('timeline');

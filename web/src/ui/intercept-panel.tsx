@@ -1,13 +1,15 @@
 /**
  * Interception from the page: the filter that holds messages (PUT
- * /api/intercept), and the held messages (GET /api/intercepted, polled while
- * the panel is open) each with Forward, Edit and Drop (POST /api/intercepted/:id).
+ * /api/intercept; the one in force, whoever set it, from GET /api/intercept),
+ * and the held messages (GET /api/intercepted) each with Forward, Edit and
+ * Drop (POST /api/intercepted/:id); both polled while the panel is open.
  * A held message stalls its direction until someone acts, so the panel opens
  * by itself when one is held (set with `proxy --intercept` or here) and its
- * summary counts them even when closed.
+ * summary counts them, and names the filter in force, even when closed.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { callApi, errorOf, hexToBase64 } from '../act-api.js';
+import { visible } from '../format.js';
 import { heldNow } from '../state.js';
 
 interface Held {
@@ -37,12 +39,27 @@ export function InterceptPanel() {
     before.current = holding;
   }, [holding]);
 
+  // The filter in force from the start (`proxy --intercept` may have set one), kept in sync while open.
+  useEffect(() => {
+    let stop = false;
+    void inForce().then((expression) => {
+      if (stop || expression === undefined) return;
+      setActive(expression);
+      setFilter((typed) => typed || (expression ?? ''));
+    });
+    return () => {
+      stop = true;
+    };
+  }, []);
+
   useEffect(() => {
     if (!open) return;
     let stop = false;
     const poll = async () => {
-      const result = await callApi('GET', 'api/intercepted').catch(() => null);
-      if (!stop && result?.ok) setHeld(result.json as Held[]);
+      const [result, expression] = await Promise.all([callApi('GET', 'api/intercepted').catch(() => null), inForce()]);
+      if (stop) return;
+      if (result?.ok) setHeld(result.json as Held[]);
+      if (expression !== undefined) setActive(expression);
     };
     void poll();
     const timer = setInterval(() => void poll(), POLL_MS);
@@ -55,7 +72,7 @@ export function InterceptPanel() {
   const apply = async (expression: string | null) => {
     const result = await callApi('PUT', 'api/intercept', { filter: expression });
     if (!result.ok) return setNote(errorOf(result));
-    setActive(expression);
+    setActive((result.json as { filter: string | null }).filter);
     setNote(expression === null ? 'not intercepting' : `holding messages matching ${expression}`);
   };
 
@@ -70,7 +87,12 @@ export function InterceptPanel() {
   return (
     <details class={`intercept${count > 0 ? ' holding' : ''}`} open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>
-        Intercept {active !== null && <span class="count on">on</span>}{' '}
+        Intercept{' '}
+        {active !== null && (
+          <span class="count on">
+            intercepting: <code>{visible(active)}</code>
+          </span>
+        )}{' '}
         {count > 0 && (
           <span class="count warn">
             {count} held: forward, edit or drop {count === 1 ? 'it' : 'them'}
@@ -101,6 +123,13 @@ export function InterceptPanel() {
       </ul>
     </details>
   );
+}
+
+/** GET /api/intercept: the expression in force, null when none; undefined when the server did not say. */
+async function inForce(): Promise<string | null | undefined> {
+  const result = await callApi('GET', 'api/intercept').catch(() => null);
+  const filter = (result?.ok ? (result.json as { filter?: unknown }) : null)?.filter;
+  return typeof filter === 'string' || filter === null ? filter : undefined;
 }
 
 function HeldItem({ held, release }: { held: Held; release: (id: number, body: Record<string, unknown>) => Promise<void> }) {

@@ -5,7 +5,7 @@
  * routes), and the link's state.
  */
 import { appliedFilter, parsedFilter } from '../filter.js';
-import { clearAll, filterText, link, mode, paused, selectedConn, setPaused, store, version, waiting } from '../state.js';
+import { clearAll, filterText, link, liveProxy, mode, paused, selectedConn, setPaused, store, version, waiting } from '../state.js';
 import { plural } from '../format.js';
 
 export function Toolbar({ filterRef }: { filterRef: { current: HTMLInputElement | null } }) {
@@ -18,7 +18,7 @@ export function Toolbar({ filterRef }: { filterRef: { current: HTMLInputElement 
     <header class="bar">
       <h1>wsinspect</h1>
       <span class={`link link-${link.value}`} role="status" aria-live="polite">
-        {link.value === 'live' ? '● live' : link.value === 'connecting' ? '○ connecting…' : '○ lost, retrying…'}
+        {link.value === 'live' ? (liveProxy.value === false ? '● saved capture' : '● live') : link.value === 'connecting' ? '○ connecting…' : '○ lost, retrying…'}
       </span>
       <div class="filter">
         <input
