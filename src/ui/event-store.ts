@@ -236,13 +236,17 @@ export class EventStore {
     let open = this.openSegment();
     if (!open.pushAll(text, [json], seq, [conn], [kind])) {
       this.retire(open.trim());
-      const bytes = Buffer.byteLength(text);
-      open = new Segment(bytes <= SEGMENT_BYTES ? this.pool.take() : Buffer.allocUnsafeSlow(bytes));
+      open = this.newSegment(Buffer.byteLength(text));
       this.segments.push(open);
       open.pushAll(text, [json], seq, [conn], [kind]);
     }
     this.events++;
     return open.size(open.length - 1);
+  }
+
+  /** An empty segment in a buffer from the pool, or of its own for more than a pool buffer's `bytes`. */
+  private newSegment(bytes: number): Segment {
+    return new Segment(bytes <= SEGMENT_BYTES ? this.pool.take() : Buffer.allocUnsafeSlow(bytes));
   }
 
   private retire(memory: Buffer | null): void {
@@ -294,6 +298,15 @@ export class EventStore {
     // Segments untouched by this eviction stay as they are; only those losing events are rebuilt.
     // Most are decided by the connections they hold, without looking at their events.
     const kept: Segment[] = [];
+    // What stays of rebuilt segments is packed, in order, into segments from the pool (not new
+    // memory: connections open at the same time share segments, so an eviction may rebuild most of
+    // the store); `packing` is the one being filled, while nothing untouched comes between.
+    let packing: Segment | null = null;
+    const keepWhole = (segment: Segment): void => {
+      if (packing) this.retire(packing.trim());
+      packing = null;
+      kept.push(segment);
+    };
     for (const segment of this.segments) {
       const conns = segment.connections();
       if (conns && trimLeft <= 0) {
@@ -303,18 +316,28 @@ export class EventStore {
           continue;
         }
         if (!conns.some((conn) => gone.has(conn) || (conn === 0 && noticesToDrop > 0))) {
-          kept.push(segment);
+          keepWhole(segment);
           continue;
         }
       }
       const survivors: number[] = [];
       for (let i = 0; i < segment.length; i++) if (keep(segment, i)) survivors.push(i);
       this.events -= segment.length - survivors.length;
-      if (survivors.length === segment.length) kept.push(segment);
-      else {
-        if (survivors.length > 0) kept.push(segment.subset(survivors));
-        this.retire(segment.memory);
+      if (survivors.length === segment.length) {
+        keepWhole(segment);
+        continue;
       }
+      for (let k = 0; k < survivors.length; ) {
+        packing ??= this.newSegment(segment.size(survivors[k]!) + 1);
+        if (packing.length === 0) kept.push(packing);
+        const next = packing.copyFrom(segment, survivors, k);
+        if (next < survivors.length) {
+          this.retire(packing.trim());
+          packing = null;
+        }
+        k = next;
+      }
+      this.retire(segment.memory);
     }
     this.segments = kept.length > 0 ? kept : [new Segment(this.pool.take())];
     const notice: EvictedEvent = {

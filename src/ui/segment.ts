@@ -147,25 +147,28 @@ export class Segment {
     return old;
   }
 
-  /** A new, exactly sized segment of events `indices` (ascending) of this one. */
-  subset(indices: number[]): Segment {
-    let bytes = 0;
-    for (const i of indices) bytes += this.size(i) + 1;
-    const segment = new Segment(Buffer.allocUnsafeSlow(bytes), indices.length);
-    for (let k = 0; k < indices.length; ) {
-      // Runs of consecutive events are copied at once.
+  /**
+   * Appends events `indices[k]`, `indices[k + 1]`, ... (ascending) of `from`
+   * while they fit (eviction packs the events that stay this way); returns the
+   * k to go on from.
+   */
+  copyFrom(from: Segment, indices: readonly number[], k: number): number {
+    while (k < indices.length) {
+      // Runs of consecutive events are copied at once, as far as they fit.
+      const start = from.starts[indices[k]!]!;
+      const fits = (i: number) => from.end(i) + 1 - start <= this.free;
+      if (!fits(indices[k]!)) break;
       let last = k;
-      while (last + 1 < indices.length && indices[last + 1] === indices[last]! + 1) last++;
-      const from = this.starts[indices[k]!]!;
-      const to = this.end(indices[last]!) + 1;
-      this.buffer.copy(segment.buffer, segment.used, from, to);
+      while (last + 1 < indices.length && indices[last + 1] === indices[last]! + 1 && fits(indices[last + 1]!)) last++;
+      const to = from.end(indices[last]!) + 1;
+      from.buffer.copy(this.buffer, this.used, start, to);
       for (; k <= last; k++) {
         const i = indices[k]!;
-        segment.record(segment.used + this.starts[i]! - from, this.seqs[i]!, this.conns[i]!, this.kinds[i]!);
+        this.record(this.used + from.starts[i]! - start, from.seqs[i]!, from.conns[i]!, from.kinds[i]!);
       }
-      segment.used += to - from;
+      this.used += to - start;
     }
-    return segment;
+    return k;
   }
 
   /** The JSON text of event i. */

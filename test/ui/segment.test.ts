@@ -33,14 +33,22 @@ describe('Segment', () => {
     expect(segment.free).toBe(32 - 8);
   });
 
-  test('subset copies the chosen events, runs and gaps alike', () => {
+  test('copyFrom appends the chosen events, runs and gaps alike, while they fit, and says where to go on', () => {
     const segment = new Segment(Buffer.alloc(4096));
     const jsons = Array.from({ length: 12 }, (_, i) => JSON.stringify({ i, t: 'é'.repeat(i) }));
     segment.pushAll(batch(jsons), jsons, 100, jsons.map((_, i) => i % 3), jsons.map(() => Kind.Traffic));
     const picked = [0, 1, 2, 5, 7, 8, 11];
-    const subset = segment.subset(picked);
-    expect(all(subset)).toEqual(picked.map((i) => jsons[i]));
-    expect(picked.map((_, k) => [subset.seq(k), subset.conn(k)])).toEqual(picked.map((i) => [100 + i, i % 3]));
-    expect(subset.range(0, subset.length).toString()).toBe(picked.map((i) => jsons[i]).join(','));
+    const bytes = (indices: number[]) => indices.reduce((sum, i) => sum + segment.size(i) + 1, 0);
+    // Room for the first three and most of the fourth: a run is cut where it stops fitting.
+    const first = new Segment(Buffer.alloc(bytes([0, 1, 2, 5]) - 1));
+    const next = first.copyFrom(segment, picked, 0);
+    expect(next).toBe(3);
+    const second = new Segment(Buffer.alloc(4096));
+    second.pushAll('{"before":1},', ['{"before":1}'], 99, [7], [Kind.Context]); // appended after what is there
+    expect(second.copyFrom(segment, picked, next)).toBe(picked.length);
+    expect([...all(first), ...all(second)]).toEqual([...picked.slice(0, 3).map((i) => jsons[i]), '{"before":1}', ...picked.slice(3).map((i) => jsons[i])]);
+    expect(picked.slice(3).map((_, k) => [second.seq(k + 1), second.conn(k + 1), second.kind(k + 1)])).toEqual(picked.slice(3).map((i) => [100 + i, i % 3, Kind.Traffic]));
+    expect(second.range(1, second.length).toString()).toBe(picked.slice(3).map((i) => jsons[i]).join(','));
+    expect(new Segment(Buffer.alloc(4)).copyFrom(segment, picked, 0)).toBe(0); // nothing fits: nothing copied
   });
 });
