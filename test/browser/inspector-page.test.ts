@@ -330,6 +330,61 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await closeClient(ws);
   });
 
+  test('a small window: the connections table fits its box, client, path, state, verdict and frames readable', async () => {
+    const path = '/chat/rooms/general-discussion?user=alice&session=0123456789abcdef';
+    const closed = await openClient(fixture.proxyUrl.replace(/\/$/, path), {}, false); // random masks: no mask-key-weak warning
+    closed.send('hello');
+    await nextMessage(closed);
+    await closeClient(closed);
+    const open = await openClient(fixture.proxyUrl, {}, false);
+    await page.goto(fixture.url);
+    const section = page.locator('section.connections');
+    const rows = section.locator('tbody tr[data-conn]');
+    await expect.poll(() => rows.count()).toBe(2);
+    await expect.poll(() => rows.first().locator('td.only-narrow').innerText()).toBe('→ 2 ← 2');
+    const fits = () =>
+      section.evaluate((el) => ({
+        table: el.querySelector('table')!.getBoundingClientRect().width,
+        box: el.clientWidth,
+        scroll: el.scrollWidth,
+        window: el.ownerDocument.documentElement.clientWidth,
+        page: el.ownerDocument.documentElement.scrollWidth,
+      }));
+    const shownHeads = () => section.locator('thead th').evaluateAll((ths) => ths.filter((th) => th.getClientRects().length > 0).map((th) => th.textContent));
+    for (const width of [800, 1000, 1200]) {
+      await page.setViewportSize({ width, height: 700 });
+      const size = await fits();
+      expect(size.table, `${width} px`).toBeLessThanOrEqual(size.box);
+      expect(size.scroll, `${width} px`).toBeLessThanOrEqual(size.box); // nothing to scroll sideways
+      expect(size.box, `${width} px`).toBeLessThanOrEqual(size.window); // and the box within the window
+      expect(size.page, `${width} px`).toBe(size.window);
+      expect(await shownHeads()).toEqual(['#', 'client', 'path', 'state', 'handshake', 'frames', 'violations']);
+      // Each shown cell whole (only the path may be cut, and it keeps a readable width and its title).
+      const cells = rows.first().locator('td');
+      expect(await rows.first().innerText()).toMatch(/^1\t127\.0\.0\.1:\d+\t\/chat\/rooms\/\S*\tclosed 1000 by client\t✔ valid\t→ 2 ← 2\t0$/);
+      const cut = await cells.evaluateAll((tds) => tds.filter((td) => td.getClientRects().length > 0 && td.scrollWidth > td.clientWidth).map((td) => td.className));
+      expect(cut.filter((name) => !name.includes('path'))).toEqual([]);
+      const pathCell = cells.nth(2);
+      expect((await pathCell.boundingBox())!.width, `${width} px`).toBeGreaterThan(150);
+      expect(await pathCell.getAttribute('title')).toBe(path);
+      expect(await rows.nth(1).innerText()).toMatch(/\topen\t✔ valid\t→ 0 ← 0\t0$/);
+      // Beside the tabs the selected connection's long path is cut too, on one line with its button.
+      const scope = page.locator('.tabs-scope');
+      expect((await scope.boundingBox())!.height, `${width} px`).toBeLessThan(30);
+      expect(await scope.locator('.tabs-scope-name').getAttribute('title')).toBe(`connection 1 · ${path}`);
+      await page.screenshot({ path: join(SHOTS, `small-window-${width}.png`) });
+    }
+    // A wider window keeps every column, bytes each way included, and fits too.
+    for (const width of [1280, 1440]) {
+      await page.setViewportSize({ width, height: 900 });
+      expect(await shownHeads()).toEqual(['#', 'client', 'path', 'upstream', 'state', 'handshake', 'protocol · extensions', 'client → server', 'server → client', 'duration', 'violations']);
+      const size = await fits();
+      expect(size.scroll, `${width} px`).toBeLessThanOrEqual(size.box);
+      expect((await rows.first().locator('td.path').boundingBox())!.width, `${width} px`).toBeGreaterThan(150);
+    }
+    await closeClient(open);
+  });
+
   test('wire text is shown as text: markup stays inert, bidi and control characters are made visible', async () => {
     await page.goto(fixture.url);
     const ws = await openClient(fixture.proxyUrl, { headers: { 'X-Evil': '<img src=x onerror=window.pwned=1>' } });

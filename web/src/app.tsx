@@ -69,6 +69,7 @@ export function App() {
   }, []);
   const openDetail = () => detailRef.current?.focus();
   const conn = selectedConn.value === null ? undefined : store.connections.get(selectedConn.value);
+  const scope = conn ? `connection ${conn.conn}${conn.request ? ` · ${visible(conn.request.path)}` : ''}` : 'all connections';
   return (
     <div class="app">
       <Toolbar filterRef={filterRef} />
@@ -82,7 +83,9 @@ export function App() {
           </button>
         ))}
         <span class="tabs-scope muted">
-          {conn ? `connection ${conn.conn}${conn.request ? ` · ${visible(conn.request.path)}` : ''}` : 'all connections'}
+          <span class="tabs-scope-name" title={scope}>
+            {scope}
+          </span>
           {conn && (
             <button type="button" class="small" onClick={() => selectConnection(null)}>
               show all connections

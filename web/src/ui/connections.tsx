@@ -2,7 +2,11 @@
  * The connections table: one row per WebSocket connection, live (state,
  * handshake verdict, subprotocol and extensions, frames and bytes each way,
  * duration, violations), and the plain HTTP requests the proxy relayed in a
- * collapsible group of their own below.
+ * collapsible group of their own below. The path takes the width the other
+ * columns leave; in a smaller window (style.css) the `only-wide` columns
+ * (upstream, protocol, bytes each way, duration) give way to one
+ * `only-narrow` column of frames both ways: client, path, state, verdict and
+ * frames stay readable.
  */
 import type { Connection } from '../model/store.js';
 import type { Side } from '../model/wire.js';
@@ -23,20 +27,21 @@ export function Connections() {
             <th scope="col">#</th>
             <th scope="col">client</th>
             <th scope="col">path</th>
-            <th scope="col">upstream</th>
+            <th scope="col" class="only-wide">upstream</th>
             <th scope="col">state</th>
             <th scope="col">handshake</th>
-            <th scope="col">protocol · extensions</th>
-            <th scope="col" class="num">client → server</th>
-            <th scope="col" class="num">server → client</th>
-            <th scope="col" class="num">duration</th>
+            <th scope="col" class="only-wide">protocol · extensions</th>
+            <th scope="col" class="num only-wide">client → server</th>
+            <th scope="col" class="num only-wide">server → client</th>
+            <th scope="col" class="num only-narrow">frames</th>
+            <th scope="col" class="num only-wide">duration</th>
             <th scope="col" class="num">violations</th>
           </tr>
         </thead>
         <tbody>
           {sockets.length === 0 && (
             <tr>
-              <td colSpan={11} class="empty">
+              <td colSpan={12} class="empty">
                 No WebSocket connection yet. Point a client at the proxy and its connections appear here live.
               </td>
             </tr>
@@ -59,6 +64,8 @@ function ConnectionRow({ c }: { c: Connection }) {
   const selected = selectedConn.value === c.conn;
   const select = () => selectConnection(c.conn);
   const end = c.end ? c.startedAt + c.end.durationMs : c.lastAt;
+  const path = visible(c.request?.path ?? '');
+  const upstream = visible(c.upstream ?? '');
   return (
     <tr
       class={selected ? 'selected' : ''}
@@ -74,18 +81,25 @@ function ConnectionRow({ c }: { c: Connection }) {
     >
       <td class="num">{c.conn}</td>
       <td class="mono">{c.client ?? '?'}</td>
-      <td class="mono path">{visible(c.request?.path ?? '')}</td>
-      <td class="mono">{visible(c.upstream ?? '')}</td>
+      <td class="mono path" title={path}>
+        {path}
+      </td>
+      <td class="mono upstream only-wide" title={upstream}>
+        {upstream}
+      </td>
       <td>
         <StateCell c={c} />
       </td>
-      <td>
+      <td class="verdict">
         <Verdict c={c} />
       </td>
-      <td class="mono">{negotiated(c)}</td>
-      <td class="num">{traffic(c, 'client')}</td>
-      <td class="num">{traffic(c, 'server')}</td>
-      <td class="num">{formatDuration(Math.max(0, end - c.startedAt))}</td>
+      <td class="mono only-wide">{negotiated(c)}</td>
+      <td class="num only-wide">{traffic(c, 'client')}</td>
+      <td class="num only-wide">{traffic(c, 'server')}</td>
+      <td class="num only-narrow" title={`client → server: ${traffic(c, 'client')}; server → client: ${traffic(c, 'server')}`}>
+        → {count(c, 'client')} ← {count(c, 'server')}
+      </td>
+      <td class="num only-wide">{formatDuration(Math.max(0, end - c.startedAt))}</td>
       <td class={`num ${c.violations > 0 ? 'bad' : ''}`}>{c.violations}</td>
     </tr>
   );
@@ -96,6 +110,12 @@ function traffic(c: Connection, side: Side): string {
   const { frames, messages, wireBytes } = c.counts[side];
   if (frames === 0 && messages > 0) return `${messages} msg`;
   return `${frames} fr · ${formatBytes(wireBytes)}`;
+}
+
+/** Frames one way, for the small window's column (messages for a capture without frames). */
+function count(c: Connection, side: Side): string {
+  const { frames, messages } = c.counts[side];
+  return frames === 0 && messages > 0 ? `${messages} msg` : String(frames);
 }
 
 function StateCell({ c }: { c: Connection }) {
@@ -118,7 +138,7 @@ function Verdict({ c }: { c: Connection }) {
   if (!c.response) return <span class="muted">{c.request ? 'waiting' : '—'}</span>;
   const first = c.handshakeViolations[0];
   if (c.response.ok) return <span class="ok" title="every handshake check passed">✔ valid</span>;
-  if (first) return <span class="bad">✖ {first.rule}</span>;
+  if (first) return <span class="bad" title={`${first.rule}: ${visible(first.message)}`}>✖ {first.rule}</span>;
   return <span class="bad">✖ status {c.response.status}</span>;
 }
 
