@@ -26,7 +26,7 @@ export function Composer({ conn }: { conn: number | null }) {
   const [reason, setReason] = useState('');
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   watchBatches();
-  // A closed connection (or one read from a capture) takes nothing more: say so rather than offer Send.
+  // A closed connection takes nothing more: say so rather than offer Send. (A saved capture has no composer: act-panels.tsx.)
   const closed = conn !== null && store.connections.get(conn)?.state === 'closed';
 
   const send = async (e: Event) => {
