@@ -10,7 +10,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { callApi, errorOf, hexToBase64 } from '../act-api.js';
 import { visible } from '../format.js';
-import { heldNow } from '../state.js';
+import { heldNow, link } from '../state.js';
 
 interface Held {
   id: number;
@@ -39,8 +39,10 @@ export function InterceptPanel() {
     before.current = holding;
   }, [holding]);
 
-  // The filter in force from the start (`proxy --intercept` may have set one), kept in sync while open.
+  // The filter in force from the start (`proxy --intercept` may have set one) and after each reconnection, kept in sync while open.
+  const live = link.value === 'live';
   useEffect(() => {
+    if (!live) return;
     let stop = false;
     void inForce().then((expression) => {
       if (stop || expression === undefined) return;
@@ -50,7 +52,7 @@ export function InterceptPanel() {
     return () => {
       stop = true;
     };
-  }, []);
+  }, [live]);
 
   useEffect(() => {
     if (!open) return;
