@@ -225,6 +225,7 @@ async function readJson(req: IncomingMessage): Promise<{ value: unknown } | { st
   }
 }
 
-function connNumber(text: string): number | null {
+/** A connection number (or a held message's id) from a path or query: a positive integer, else null. */
+export function connNumber(text: string): number | null {
   return /^[1-9]\d{0,15}$/.test(text) ? Number(text) : null;
 }

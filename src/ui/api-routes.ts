@@ -4,6 +4,7 @@
  * `{"error": "..."}` with a 4xx status. The live WebSocket is in server.ts.
  */
 import type { ServerResponse } from 'node:http';
+import { connNumber } from '../act/api.js';
 import type { WireEvent } from '../inspector/events.js';
 import { harOf } from '../render/har.js';
 import type { EventStore } from './event-store.js';
@@ -115,8 +116,4 @@ function drained(res: ServerResponse): Promise<boolean> {
     const onClose = done(false);
     res.on('drain', onDrain).on('close', onClose);
   });
-}
-
-function connNumber(text: string): number | null {
-  return /^[1-9]\d{0,15}$/.test(text) ? Number(text) : null;
 }
