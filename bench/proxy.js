@@ -1,6 +1,7 @@
 // Section 2: the same WebSocket load straight to the echo server (a), through a plain
-// Node TCP relay (b), `wsinspect proxy --json` (c), the pretty renderer (d) and
-// mitmdump (e), interleaved round by round; ratios are medians of per-round ratios.
+// Node TCP relay (b), `wsinspect proxy --json` (c), the pretty renderer (d),
+// mitmdump (e), and (c) and (d) with the web inspector on and followed (f, g),
+// interleaved round by round; ratios are medians of per-round ratios.
 // Compressed traffic (permessage-deflate, context takeover both ways, 1 KiB JSON-like
 // texts that differ) goes to a second echo server with deflate on, through (b) and (c) only.
 //
@@ -21,30 +22,54 @@ import { startEcho, startHelper, startRelay, mitmAvailable, RELAYS } from './lib
 
 /**
  * Before the rounds every relay takes the 64 B flood for a while (JIT, buffers),
- * the inspector's (f) until its store has filled --keep once: from then on the
- * store writes into the memory of what it evicts, while the first fill writes
- * into fresh pages (page faults, and V8's full collections as its external
- * memory grows), a one-off cost of the first 256 MiB. The rounds measure the
- * steady state; the fill's throughput against (c) over the same time is
- * reported beside it.
+ * the inspector's (f) and (g) until their stores have filled --keep once: from
+ * then on a store writes into the memory of what it evicts, while the first
+ * fill writes into fresh pages (page faults, and V8's full collections as its
+ * external memory grows), a one-off cost of the first 256 MiB. The rounds
+ * measure the steady state; (f)'s fill throughput against (c) over the same
+ * time is reported beside it.
  */
 async function warmUp(load, relays, small, echoPid, log) {
   const run = (r, durationMs) => load.rpc.call('pipelined', { url: r.url, ...small, warmupMs: 0, durationMs, cpuPids: { echo: echoPid } });
-  let echoes = 0;
-  let ms = 0;
-  for (const started = Date.now(); ms < 60_000; ) {
-    const chunk = await run(relays.ui, 1000);
-    echoes += chunk.echoes;
-    ms = Date.now() - started;
-    const stats = await (await fetch(`${relays.ui.inspector}api/stats`)).json();
-    if (stats.droppedEvents + stats.droppedConnections > 0) break;
-  }
+  const fillStore = async (r) => {
+    let echoes = 0;
+    let ms = 0;
+    for (const started = Date.now(); ms < 60_000; ) {
+      const chunk = await run(r, 1000);
+      echoes += chunk.echoes;
+      ms = Date.now() - started;
+      const stats = await (await fetch(`${r.inspector}api/stats`)).json();
+      if (stats.droppedEvents + stats.droppedConnections > 0) break;
+    }
+    return { echoes, ms };
+  };
+  const { echoes, ms } = await fillStore(relays.ui);
   const json = await run(relays.json, ms);
-  for (const [kind, r] of Object.entries(relays)) if (kind !== 'ui' && kind !== 'json') await run(r, 1000);
+  await fillStore(relays.uiPretty);
+  for (const [kind, r] of Object.entries(relays)) if (!['ui', 'json', 'uiPretty'].includes(kind)) await run(r, 1000);
   const fill = { seconds: ms / 1000, uiPerSec: (echoes * 1000) / ms, jsonPerSec: json.echoesPerSec };
   fill.uiVsJson = fill.uiPerSec / fill.jsonPerSec;
   log(`warm-up: (f) filled its store in ${fmt(fill.seconds)} s at ${fmt(fill.uiPerSec)} msg/s, (c) over as long ${fmt(fill.jsonPerSec)} msg/s`);
   return fill;
+}
+
+/** The inspector's relays and the --no-ui ones they are compared with. */
+const PARTNERS = { ui: 'json', uiPretty: 'pretty' };
+
+/**
+ * The order of the relays in a round: rotated so each goes first in turn, but each inspector relay
+ * right beside its --no-ui partner (one first, then the other, by turns). Their ratio then compares
+ * runs taken seconds apart: this VM's speed drifts as its neighbours come and go.
+ */
+function roundOrder(kinds, round) {
+  const leads = kinds.filter((kind) => !(kind in PARTNERS));
+  return leads
+    .map((_, i) => leads[(i + round) % leads.length])
+    .flatMap((kind) => {
+      const follower = Object.keys(PARTNERS).find((k) => PARTNERS[k] === kind && kinds.includes(k));
+      if (!follower) return [kind];
+      return round % 2 === 0 ? [kind, follower] : [follower, kind];
+    });
 }
 
 function scenarios(quick) {
@@ -72,7 +97,7 @@ export async function proxySection({ quick, pin, log }) {
   const haveMitm = mitmAvailable();
   const started = [];
   try {
-    for (const kind of ['plain', 'json', 'pretty', 'ui', ...(haveMitm ? ['mitm'] : [])]) {
+    for (const kind of ['plain', 'json', 'pretty', 'ui', 'uiPretty', ...(haveMitm ? ['mitm'] : [])]) {
       relays[kind] = await startRelay(kind, echo.port, { cpus: relayCpu });
       started.push(relays[kind]);
     }
@@ -85,7 +110,7 @@ export async function proxySection({ quick, pin, log }) {
     const fill = await warmUp(load, relays, cfg.small, echo.pid, log);
     const perRound = [];
     for (let round = 0; round < rounds; round++) {
-      const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]); // rotate who goes first
+      const order = roundOrder(kinds, round);
       const res = {};
       for (const kind of order) {
         const r = relays[kind];
@@ -161,6 +186,8 @@ export async function proxySection({ quick, pin, log }) {
     );
     const uiVsJson = medRatio('ui', 'json', 'smallPerSec');
     const uiCpuVsJson = medRatio('ui', 'json', 'smallCpuPerMsg');
+    const uiPrettyVsPretty = medRatio('uiPretty', 'pretty', 'smallPerSec');
+    const uiPrettyCpuVsPretty = medRatio('uiPretty', 'pretty', 'smallCpuPerMsg');
     const jsonVsMitm = haveMitm ? medRatio('json', 'mitm', 'smallPerSec') : NaN;
     const jsonVsMitmCpu = haveMitm ? medRatio('mitm', 'json', 'smallCpuPerMsg') : NaN;
 
@@ -196,6 +223,9 @@ export async function proxySection({ quick, pin, log }) {
       `; (c) vs (b): ${ratioStr(deflate.json.ratioVsPlain)} the throughput, CPU/msg ${ratioStr(deflate.json.cpuRatioVsPlain)}`;
     text += `\n(f) vs (c) on 64 B messages: ${ratioStr(uiVsJson)} the throughput with the inspector's live feed followed (CPU/msg ${ratioStr(uiCpuVsJson)})`;
     text += `; while (f)'s store first filled --keep (${fmt(fill.seconds)} s, warm-up): ${ratioStr(fill.uiVsJson)}`;
+    // No target: --json with the inspector on serializes each event once for both; the pretty view
+    // has no JSON to share, so the store makes every event's JSON itself.
+    text += `\n(g) vs (d) on 64 B messages (the pretty view, no target): ${ratioStr(uiPrettyVsPretty)} the throughput with the live feed followed (CPU/msg ${ratioStr(uiPrettyCpuVsPretty)})`;
     if (haveMitm) text += `\n(c) vs (e) on 64 B messages: ${ratioStr(jsonVsMitm)} the throughput, ${ratioStr(jsonVsMitmCpu)} less CPU per message`;
 
     const c = summary.json;
@@ -214,7 +244,7 @@ export async function proxySection({ quick, pin, log }) {
         ? target('proxy', '(c) json vs (e) mitmdump, 64 B messages: >= 10x', ratioStr(jsonVsMitm), jsonVsMitm >= 10, `CPU/msg: mitm ${ratioStr(jsonVsMitmCpu)} of (c)`)
         : target('proxy', '(c) json vs (e) mitmdump, 64 B messages: >= 10x', 'mitmproxy missing', false),
     ];
-    return { result: { rounds, scenarios: cfg, pinned: pin, mitmproxy: haveMitm, summary, deflate, uiVsJson, uiCpuVsJson, fill, jsonVsMitm, jsonVsMitmCpu, perRound }, text, targets };
+    return { result: { rounds, scenarios: cfg, pinned: pin, mitmproxy: haveMitm, summary, deflate, uiVsJson, uiCpuVsJson, uiPrettyVsPretty, uiPrettyCpuVsPretty, fill, jsonVsMitm, jsonVsMitmCpu, perRound }, text, targets };
   } finally {
     for (const r of started) await r.stop();
     await load.stop();

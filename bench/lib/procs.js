@@ -23,6 +23,7 @@ export const RELAYS = {
   pretty: '(d) wsinspect pretty',
   mitm: '(e) mitmdump',
   ui: '(f) --json, inspector followed',
+  uiPretty: '(g) pretty, inspector followed',
 };
 
 export function mitmAvailable() {
@@ -32,17 +33,18 @@ export function mitmAvailable() {
 /**
  * Starts a relay in front of 127.0.0.1:upstreamPort.
  * kind: 'plain' | 'json' | 'pretty' | 'mitm' | 'ui' ('json' with the web inspector on and a
- * follower on its live WebSocket, like an open page). stdout: 'devnull' normally, 'pipe' to read the events.
+ * follower on its live WebSocket, like an open page) | 'uiPretty' ('pretty' with the same).
+ * stdout: 'devnull' normally, 'pipe' to read the events.
  */
 export async function startRelay(kind, upstreamPort, { cpus = null, nofile = null, stdout = 'devnull', nodeArgs = [] } = {}) {
   const port = await freePort();
   let uiPort = null;
   let argv;
   if (kind === 'plain') argv = [process.execPath, ...nodeArgs, path.join(BENCH_DIR, 'children/relay.js'), String(port), String(upstreamPort)];
-  else if (kind === 'json' || kind === 'pretty' || kind === 'ui') {
+  else if (kind === 'json' || kind === 'pretty' || kind === 'ui' || kind === 'uiPretty') {
     argv = [process.execPath, ...nodeArgs, CLI, 'proxy', '--listen', `127.0.0.1:${port}`, '--upstream', `ws://127.0.0.1:${upstreamPort}/`];
-    argv.push(kind === 'pretty' ? '--no-color' : '--json');
-    argv.push(...(kind === 'ui' ? ['--ui', `127.0.0.1:${uiPort = await freePort()}`] : ['--no-ui']));
+    argv.push(kind === 'pretty' || kind === 'uiPretty' ? '--no-color' : '--json');
+    argv.push(...(kind === 'ui' || kind === 'uiPretty' ? ['--ui', `127.0.0.1:${uiPort = await freePort()}`] : ['--no-ui']));
   } else if (kind === 'mitm') {
     argv = ['mitmdump', '--mode', `reverse:http://127.0.0.1:${upstreamPort}`, '--listen-host', '127.0.0.1', '-p', String(port), '-q'];
   } else throw new Error(`unknown relay ${kind}`);
