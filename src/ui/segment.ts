@@ -31,7 +31,8 @@ export enum Kind {
  * beside the largest usual event (a message's 64 KiB preview as base64, 87 KB)
  * so that such events fill segments like small ones do: a segment closed with a
  * quarter or more unused is copied into an exactly sized buffer (trim), fresh
- * memory the pool cannot reuse, which only events of over 256 KiB now cause.
+ * memory the pool cannot reuse. Then only an event of over 256 KiB, or the end
+ * of what an eviction packs, leaves that much unused.
  */
 export const SEGMENT_BYTES = 1024 * 1024;
 /** Event slots a new segment starts with (doubled as needed). */
