@@ -540,6 +540,13 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     expect(await detail.locator('.violations-inline').innerText()).toContain('client-frame-unmasked');
     expect((await detail.locator('.seg[data-field="mask"] .seg-bits').innerText()).trim()).toBe('0');
     socket.destroy();
+    // The connection ended without close frames: its row's badge names the rule, its preview says what happened
+    // (the rule id once: repeated in the preview, it pushed the sentence out of the cell).
+    await page.locator('.connections tbody tr[data-conn="1"]').click();
+    const ended = rows.filter({ hasText: 'abnormal-closure' });
+    await ended.waitFor();
+    expect(await ended.locator('.badge').innerText()).toContain('abnormal-closure');
+    expect(await ended.locator('.ptext').innerText()).toMatch(/^the TCP connection ended before both close frames were seen/);
     await closeClient(clean);
   });
 
@@ -595,8 +602,15 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
       expect.stringMatching(/→[\s\S]*ping[\s\S]*mid-message/),
       expect.stringMatching(/→[\s\S]*continuation[\s\S]*2\/2/),
     ]);
-    // The compressed server frame: RSV1 set, its sizes before and after inflation.
-    await rows.filter({ hasText: /←/ }).filter({ hasText: 'text' }).first().click();
+    // The compressed server frame, the whole message in one frame: its bytes on the wire and the message
+    // inflated, in a cell they fit; its preview the message's text (not "part of" it).
+    const serverFrame = rows.filter({ hasText: /←/ }).filter({ hasText: 'text' }).first();
+    const frameSizes = serverFrame.locator('.c-size');
+    expect(await frameSizes.innerText()).toMatch(new RegExp(`^\\d+ B → ${json.length} B$`));
+    expect(await frameSizes.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    expect(await serverFrame.locator('.ptext').innerText()).toMatch(/^\{"user":\{"id":7/);
+    // Its detail: RSV1 set, its sizes before and after inflation.
+    await serverFrame.click();
     const detail = page.locator('.frame-detail');
     expect((await detail.locator('.seg[data-field="rsv1"] .seg-bits').innerText()).trim()).toBe('1');
     expect(await detail.innerText()).toMatch(new RegExp(`Compressed with permessage-deflate[\\s\\S]*inflate to ${json.length} B`));

@@ -12,7 +12,8 @@ export function preview(row: Row): string {
     case 'message':
       return messagePreview(row);
     case 'note':
-      return row.event.type === 'violation' ? `${row.event.rule}: ${row.event.message}` : row.event.message;
+      // A violation's rule id is on the badge beside the preview: the preview says what happened.
+      return row.event.message;
   }
 }
 
@@ -39,11 +40,11 @@ function framePreview(row: FrameRow): string {
     if (hex === undefined || hex === '') return f.payloadLength === 0 ? '(empty)' : '';
     return printable(fromHex(hex));
   }
-  // A data frame: the message's text when it came in this one frame, else what the preview holds
-  // (unless compressed: a continuation of a compressed message has RSV1 clear, its `compressed` says so).
+  // A data frame: the message's text when it came in this one frame (inflated if compressed), else what
+  // the preview holds (unless compressed: a continuation of a compressed message has RSV1 clear, its `compressed` says so).
   const message = row.message;
   const compressed = f.rsv1 || f.compressed === true || message?.event.compressed === true;
-  if (message && message.frames.length === 1 && !compressed) return messagePreview(message);
+  if (message && message.frames.length === 1) return messagePreview(message);
   if (f.payloadHead !== undefined && !compressed) return printable(fromHex(f.payloadHead));
   if (message) return `part of ${message.event.kind} message: ${messagePreview(message)}`;
   return '';

@@ -80,7 +80,7 @@ export function Timeline({ onOpen }: { onOpen: () => void }) {
         <span class="c-len" title="payload length / how it is encoded: in the 7-bit field, or in a 16- or 64-bit extended length (RFC 6455 5.2)">
           length
         </span>
-        <span class="c-size" title="bytes on the wire (→ the size after inflation, on the last frame of a compressed message)">size</span>
+        <span class="c-size" title="bytes on the wire (→ the message's size after inflation, on the last frame of a compressed message)">size</span>
         <span class="c-preview">preview</span>
       </div>
       <div
@@ -224,7 +224,8 @@ function Cells({ row }: { row: Row }) {
         <span class="c-len" role="gridcell" title={`${f.payloadLength.toLocaleString('en')} bytes, ${f.lengthBits === 7 ? 'in the 7-bit length field' : `in the ${f.lengthBits}-bit extended length`}`}>
           {f.payloadLength.toLocaleString('en')} <span class="muted">/{f.lengthBits}</span>
         </span>
-        <span class="c-size" role="gridcell">{row.message?.event.compressed && row.message.frames.at(-1) === row ? `→ ${formatBytes(row.message.event.size)}` : formatBytes(f.wireLength)}</span>
+        <span class="c-size" role="gridcell">{formatBytes(f.wireLength)}
+          {row.message?.event.compressed && row.message.frames.at(-1) === row ? ` → ${formatBytes(row.message.event.size)}` : ''}</span>
       </>
     );
   }
