@@ -659,6 +659,20 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await learn.getByRole('navigation').getByRole('button', { name: /Fragmentation/ }).click();
     await learn.getByRole('button', { name: /in between/ }).click();
     await expect.poll(() => page.locator('.frame-detail h3').innerText()).toMatch(/ping frame/);
+
+    // A plain connection beside it: its steps with nothing to show point at connection 1, which has it, and go there.
+    const plain = await openClient(fixture.proxyUrl, { perMessageDeflate: false });
+    await page.locator('.connections tbody tr[data-conn="2"]').click();
+    await page.getByRole('tab', { name: 'Learn' }).click();
+    await learn.getByRole('navigation').getByRole('button', { name: /Fragmentation/ }).click();
+    expect(await learn.locator('p.note').innerText()).toMatch(/^No fragmented message on this connection yet\..* Connection 1 has one: learn on connection 1 →$/);
+    await learn.getByRole('navigation').getByRole('button', { name: /permessage-deflate/ }).click();
+    expect(await learn.locator('p.note').innerText()).toBe('This connection did not negotiate it. Connection 1 did: learn on connection 1 →');
+    await learn.getByRole('button', { name: 'learn on connection 1 →' }).click();
+    expect(await page.locator('.tabs-scope-name').innerText()).toMatch(/^connection 1/);
+    expect(await learn.locator('[aria-current="step"]').innerText()).toContain('permessage-deflate'); // the same step, now on connection 1
+    expect(await learn.innerText()).toMatch(new RegExp(`Here: a text message of ${json.length} B travelled as \\d+ B\\.`));
+    await closeClient(plain);
   });
 
   test('a HAR (messages, no frames): the frames view says so and switches to messages', async () => {

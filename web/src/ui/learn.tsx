@@ -10,7 +10,7 @@ import { toHex, utf8, xorMask } from '../model/bytes.js';
 import { layoutFrame, type FieldId } from '../model/frame-layout.js';
 import type { Connection, FrameRow, MessageRow } from '../model/store.js';
 import { formatBytes, visible } from '../format.js';
-import { hoveredFields, openRow, selectedConn, store, tab, watchBatches } from '../state.js';
+import { hoveredFields, openRow, selectConnection, selectedConn, store, tab, watchBatches } from '../state.js';
 import { AcceptSteps } from './accept-steps.js';
 import { BitDiagram } from './bit-diagram.js';
 import { HexDump } from './hex-dump.js';
@@ -26,6 +26,8 @@ interface Walk {
   fragmented: MessageRow | undefined;
   compressed: MessageRow | undefined;
   closes: FrameRow[];
+  /** Other connections with what this one lacks, so a step with nothing here can point there. */
+  elsewhere: { fragmented?: number; deflate?: number };
 }
 
 const STEPS: [string, (walk: Walk) => ComponentChildren][] = [
@@ -89,11 +91,15 @@ export function Learn() {
 function findExamples(conn: number | null): Walk | null {
   const c = conn === null ? [...store.connections.values()].find((x) => x.request) : store.connections.get(conn);
   if (!c || !c.request) return null;
-  const walk: Walk = { c, clientText: undefined, clientTextCompressed: false, serverText: undefined, fragmented: undefined, compressed: undefined, closes: [] };
+  const walk: Walk = { c, clientText: undefined, clientTextCompressed: false, serverText: undefined, fragmented: undefined, compressed: undefined, closes: [], elsewhere: {} };
+  walk.elsewhere.deflate = [...store.connections.values()].find((x) => x.conn !== c.conn && negotiatedDeflate(x))?.conn;
   let anyClientText: FrameRow | undefined;
   let looked = 0;
   for (const row of store.rows) {
-    if (row.event.conn !== c.conn) continue;
+    if (row.event.conn !== c.conn) {
+      if (row.kind === 'message' && (row.event.frames ?? 0) > 1) walk.elsewhere.fragmented ??= row.event.conn;
+      continue;
+    }
     if (++looked > SCAN) break;
     if (row.kind === 'frame') {
       const f = row.event;
@@ -114,6 +120,20 @@ function findExamples(conn: number | null): Walk | null {
     walk.clientTextCompressed = anyClientText.event.rsv1;
   }
   return walk;
+}
+
+/** A step with no example here points at another connection that has one, and walks there (staying on the step). */
+function Elsewhere({ conn, has }: { conn: number | undefined; has: string }) {
+  if (conn === undefined) return null;
+  return (
+    <>
+      {' '}
+      Connection {conn} {has}:{' '}
+      <button type="button" class="link" onClick={() => selectConnection(conn)}>
+        learn on connection {conn} →
+      </button>
+    </>
+  );
 }
 
 function ShowMe({ row, fields = [], children }: { row: FrameRow | MessageRow; fields?: FieldId[]; children: ComponentChildren }) {
@@ -230,7 +250,7 @@ function Masking({ clientText, clientTextCompressed, serverText }: Walk) {
   );
 }
 
-function Fragmentation({ fragmented }: Walk) {
+function Fragmentation({ fragmented, elsewhere }: Walk) {
   const controls = fragmented ? interleaved(fragmented) : [];
   return (
     <>
@@ -262,6 +282,7 @@ function Fragmentation({ fragmented }: Walk) {
       ) : (
         <p class="note">
           No fragmented message on this connection yet. Browsers rarely fragment; <code>ws</code> does with <code>send(data, {'{'} fin: false {'}'})</code>.
+          <Elsewhere conn={elsewhere.fragmented} has="has one" />
         </p>
       )}
     </>
@@ -281,8 +302,12 @@ function interleaved(message: MessageRow): FrameRow[] {
   return found;
 }
 
-function Deflate({ c, compressed }: Walk) {
-  const ext = c.response?.extensions.find((e) => e.name === 'permessage-deflate');
+function negotiatedDeflate(c: Connection): boolean {
+  return c.response?.extensions.some((e) => e.name === 'permessage-deflate') ?? false;
+}
+
+function Deflate({ c, compressed, elsewhere }: Walk) {
+  const ext = negotiatedDeflate(c);
   return (
     <>
       <h3>permessage-deflate: compressed messages (RFC 7692)</h3>
@@ -291,7 +316,12 @@ function Deflate({ c, compressed }: Walk) {
         first frame says "this one is compressed"; the sender strips the final <code>00 00 ff ff</code> of the deflate output and the receiver adds it back
         before inflating (RFC7692 7.2). With context takeover, later messages refer back to earlier ones, so repeated JSON keys cost almost nothing.
       </p>
-      {!ext && <p class="note">This connection did not negotiate it{header(c, 'sec-websocket-extensions') ? ' (the client offered it, the server declined)' : ''}.</p>}
+      {!ext && (
+        <p class="note">
+          This connection did not negotiate it{header(c, 'sec-websocket-extensions') ? ' (the client offered it, the server declined)' : ''}.
+          <Elsewhere conn={elsewhere.deflate} has="did" />
+        </p>
+      )}
       {compressed && (
         <p>
           Here: a {compressed.event.kind} message of {formatBytes(compressed.event.size)} travelled as {compressed.event.wireBytes === null ? 'fewer bytes' : formatBytes(compressed.event.wireBytes)}.{' '}
