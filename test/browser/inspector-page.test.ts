@@ -437,6 +437,7 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await learn.getByRole('button', { name: /Show the key in the frame/ }).click();
     const detail = page.locator('.frame-detail');
     await detail.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Selected frame or message');
     expect(await detail.locator('.hex-byte.lit').count()).toBe(5); // MASK's byte and the 4 key bytes
     await closeClient(ws);
   });
@@ -534,9 +535,12 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     expect(text).toMatch(/error[\s\S]*client-frame-unmasked[\s\S]*RFC6455 5\.1/i);
     expect(text).toContain('A client MUST mask all frames that it sends to the server.');
     await page.screenshot({ path: join(SHOTS, 'violations.png') });
-    await item.getByRole('button', { name: /show the frame/ }).click();
+    // By keyboard: the link goes with its tab, so focus moves to the frame it opened (not back to the top of the page).
+    await item.getByRole('button', { name: /show the frame/ }).focus();
+    await page.keyboard.press('Enter');
     const detail = page.locator('.frame-detail');
     await detail.waitFor();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Selected frame or message');
     expect(await detail.locator('.violations-inline').innerText()).toContain('client-frame-unmasked');
     expect((await detail.locator('.seg[data-field="mask"] .seg-bits').innerText()).trim()).toBe('0');
     socket.destroy();
@@ -668,8 +672,10 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     expect(await learn.locator('p.note').innerText()).toMatch(/^No fragmented message on this connection yet\..* Connection 1 has one: learn on connection 1 →$/);
     await learn.getByRole('navigation').getByRole('button', { name: /permessage-deflate/ }).click();
     expect(await learn.locator('p.note').innerText()).toBe('This connection did not negotiate it. Connection 1 did: learn on connection 1 →');
-    await learn.getByRole('button', { name: 'learn on connection 1 →' }).click();
+    await learn.getByRole('button', { name: 'learn on connection 1 →' }).focus();
+    await page.keyboard.press('Enter');
     expect(await page.locator('.tabs-scope-name').innerText()).toMatch(/^connection 1/);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('6 · permessage-deflate'); // focus stays on the step, not lost with the link
     expect(await learn.locator('[aria-current="step"]').innerText()).toContain('permessage-deflate'); // the same step, now on connection 1
     expect(await learn.innerText()).toMatch(new RegExp(`Here: a text message of ${json.length} B travelled as \\d+ B\\.`));
     await closeClient(plain);

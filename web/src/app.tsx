@@ -6,7 +6,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { fetchLive } from './act-api.js';
 import { Batcher, eventsUrl, followLive } from './live.js';
-import { applyEvents, heldNow, link, liveProxy, selectConnection, selectedConn, selectedSeq, store, tab, version, type Tab } from './state.js';
+import { applyEvents, heldNow, link, liveProxy, opened, selectConnection, selectedConn, selectedSeq, store, tab, version, type Tab } from './state.js';
 import { visible } from './format.js';
 import { ActPanels } from './ui/act-panels.js';
 import { Connections } from './ui/connections.js';
@@ -68,6 +68,9 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
   const openDetail = () => detailRef.current?.focus();
+  useEffect(() => {
+    if (opened.value > 0) openDetail();
+  }, [opened.value]);
   const conn = selectedConn.value === null ? undefined : store.connections.get(selectedConn.value);
   const scope = conn ? `connection ${conn.conn}${conn.request ? ` · ${visible(conn.request.path)}` : ''}` : 'all connections';
   return (

@@ -37,6 +37,8 @@ export const filterText = signal('');
 export const follow = signal(true);
 /** The frame fields under the pointer or focus, in the diagram, the field list or the hex dump. */
 export const hoveredFields = signal<readonly FieldId[]>([]);
+/** Bumped by openRow: the page then moves focus to the opened row's detail (the link that opened it is gone with its tab). */
+export const opened = signal(0);
 
 /**
  * Call at the top of a component that renders store objects: they are
@@ -90,4 +92,5 @@ export function openRow(conn: number, seq: number | null): void {
   selectConnection(conn);
   selectedSeq.value = seq;
   tab.value = 'timeline';
+  opened.value++;
 }

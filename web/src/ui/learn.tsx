@@ -122,14 +122,22 @@ function findExamples(conn: number | null): Walk | null {
   return walk;
 }
 
-/** A step with no example here points at another connection that has one, and walks there (staying on the step). */
+/**
+ * A step with no example here points at another connection that has one, and walks there, staying on the step
+ * (focus too: this link is gone once there, the step's own button stays).
+ */
 function Elsewhere({ conn, has }: { conn: number | undefined; has: string }) {
   if (conn === undefined) return null;
+  const walk = (e: MouseEvent) => {
+    const learn = (e.currentTarget as HTMLElement).closest('.learn');
+    selectConnection(conn);
+    learn?.querySelector<HTMLElement>('[aria-current="step"]')?.focus();
+  };
   return (
     <>
       {' '}
       Connection {conn} {has}:{' '}
-      <button type="button" class="link" onClick={() => selectConnection(conn)}>
+      <button type="button" class="link" onClick={walk}>
         learn on connection {conn} →
       </button>
     </>
