@@ -437,7 +437,7 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await learn.getByRole('button', { name: /Show the key in the frame/ }).click();
     const detail = page.locator('.frame-detail');
     await detail.waitFor();
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Selected frame or message');
+    expect(await page.evaluate("document.activeElement?.getAttribute('aria-label')")).toBe('Selected frame or message');
     expect(await detail.locator('.hex-byte.lit').count()).toBe(5); // MASK's byte and the 4 key bytes
     await closeClient(ws);
   });
@@ -540,7 +540,7 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await page.keyboard.press('Enter');
     const detail = page.locator('.frame-detail');
     await detail.waitFor();
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Selected frame or message');
+    await expect.poll(() => page.evaluate("document.activeElement?.getAttribute('aria-label')")).toBe('Selected frame or message');
     expect(await detail.locator('.violations-inline').innerText()).toContain('client-frame-unmasked');
     expect((await detail.locator('.seg[data-field="mask"] .seg-bits').innerText()).trim()).toBe('0');
     socket.destroy();
@@ -675,7 +675,7 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await learn.getByRole('button', { name: 'learn on connection 1 →' }).focus();
     await page.keyboard.press('Enter');
     expect(await page.locator('.tabs-scope-name').innerText()).toMatch(/^connection 1/);
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('6 · permessage-deflate'); // focus stays on the step, not lost with the link
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('6 · permessage-deflate'); // focus stays on the step, not lost with the link
     expect(await learn.locator('[aria-current="step"]').innerText()).toContain('permessage-deflate'); // the same step, now on connection 1
     expect(await learn.innerText()).toMatch(new RegExp(`Here: a text message of ${json.length} B travelled as \\d+ B\\.`));
     await closeClient(plain);
