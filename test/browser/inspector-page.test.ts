@@ -251,7 +251,11 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     expect(await steps.locator('li').last().innerText()).toContain('none: the server answered 404, refusing the upgrade (an accept only comes with 101)');
     expect(await page.locator('.handshake .extensions').count()).toBe(0); // no frames follow a refusal: nothing to negotiate
     await page.getByRole('tab', { name: 'Frames' }).click();
-    expect(await page.locator('.timeline-body .empty').innerText()).toBe('Connection 2 closed without a frame.');
+    // The empty frames view says why there are none, and leads back to the handshake.
+    const empty = page.locator('.timeline-body .empty');
+    expect(await empty.innerText()).toBe('The server answered 404 Not Found, refusing the upgrade: no WebSocket, so no frames. show the handshake');
+    await empty.getByRole('button', { name: 'show the handshake' }).click();
+    expect(await page.getByRole('tab', { name: 'Handshake' }).getAttribute('aria-selected')).toBe('true');
   });
 
   test('the filter box narrows the timeline with the shared language, and says where an expression is wrong', async () => {

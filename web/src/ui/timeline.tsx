@@ -9,8 +9,9 @@
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { Row } from '../model/store.js';
 import { RowView } from '../model/view.js';
-import { formatBytes, formatClock, formatDelta } from '../format.js';
-import { follow, mode, paused, selectedConn, selectedSeq, store, version, watchBatches } from '../state.js';
+import { formatBytes, formatClock, formatDelta, visible } from '../format.js';
+import type { Wire } from '../model/wire.js';
+import { follow, mode, paused, selectedConn, selectedSeq, store, tab, version, watchBatches } from '../state.js';
 import { rowPredicate } from '../filter.js';
 import { ActMark, actClasses } from './act-mark.js';
 import { preview } from './previews.js';
@@ -107,6 +108,14 @@ export function Timeline({ onOpen }: { onOpen: () => void }) {
                 </button>
               </>
             )}
+            {refusal(conn) && (
+              <>
+                {' '}
+                <button type="button" class="small" onClick={() => (tab.value = 'handshake')}>
+                  show the handshake
+                </button>
+              </>
+            )}
           </p>
         )}
         <div class="timeline-space" style={{ height: `${virtual.getTotalSize()}px` }}>
@@ -145,6 +154,12 @@ function onlyMessages(conn: number | null): boolean {
   return client.frames + server.frames === 0 && client.messages + server.messages > 0;
 }
 
+/** The server's answer when it refused the upgrade (no 101): no frame can follow. */
+function refusal(conn: number | null): Wire<'handshake-response'> | null {
+  const response = conn === null ? null : store.connections.get(conn)?.response;
+  return response && response.status !== 101 ? response : null;
+}
+
 function emptyText(conn: number | null, filtered: boolean): string {
   const what = mode.value === 'frames' ? 'frame' : 'message';
   if (filtered) return `No ${what} matches the filter${conn === null ? '' : ` on connection ${conn}`}.`;
@@ -152,9 +167,11 @@ function emptyText(conn: number | null, filtered: boolean): string {
   const c = store.connections.get(conn);
   if (!c || c.state === 'http') return `Connection ${conn} carried plain HTTP: no frames.`;
   if (c.state === 'handshaking') return 'Waiting for the handshake to complete…';
+  const refused = refusal(conn);
+  if (refused) return `The server answered ${refused.status} ${visible(refused.reason)}, refusing the upgrade: no WebSocket, so no ${what}s.`;
   if (onlyMessages(conn)) return `Connection ${conn}'s capture recorded messages, not frames (a HAR keeps only messages).`;
   if (c.counts.client.frames + c.counts.server.frames > 0) return `Connection ${conn}'s frames were let go to bound the page's memory (its counts above stay exact).`;
-  if (c.state === 'closed') return `Connection ${conn} closed without a ${what}.`;
+  if (c.state === 'closed') return c.response ? `Connection ${conn} closed without a ${what}.` : `Connection ${conn} closed before the server answered its handshake: no ${what}s.`;
   return `No ${what} on connection ${conn} yet: they appear here as they cross the proxy.`;
 }
 
