@@ -242,6 +242,11 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     expect(await steps.locator('[data-step="actual"] .diff').allInnerTexts()).toEqual(['X']); // the one character that differs
     expect(await page.locator('.check-list li.fail').getAttribute('data-rule')).toBe('handshake-accept-mismatch');
     await page.screenshot({ path: join(SHOTS, 'handshake-failed.png') });
+    // The RFC's sentence reads as prose: its |Header-Name| notation shown as code and its _Defined Term_ set off, without the marks.
+    const quote = page.locator('.check-list li.fail .rfc-quote');
+    expect(await quote.locator('code').allInnerTexts()).toEqual(['Sec-WebSocket-Accept', 'Sec-WebSocket-Accept', 'Sec-WebSocket-Key']);
+    expect(await quote.locator('.rfc-term').allInnerTexts()).toEqual(['Fail the WebSocket Connection']);
+    expect(await quote.innerText()).not.toMatch(/[|_]/);
 
     await connections.nth(1).click();
     await page.locator('.check-list li.fail', { hasText: 'got 404: the server refused the upgrade' }).waitFor();

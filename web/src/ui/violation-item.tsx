@@ -14,8 +14,21 @@ export function ViolationItem({ v }: { v: ViolationWire }) {
       <span class="section">{v.section}</span>
       {v.from && <span class="muted"> · {v.from}</span>}
       <div class="violation-message">{visible(v.message)}</div>
-      <blockquote class="rfc-quote">{RULE_QUOTES[v.rule]}</blockquote>
+      <RfcQuote text={RULE_QUOTES[v.rule]} />
     </>
+  );
+}
+
+/**
+ * The RFC's sentence, its plain-text notation made readable: a _Defined Term_ set off without the underscores,
+ * a |Header-Name| as code without the bars (the quotes keep the RFC's own text, which the terminal prints as is).
+ */
+function RfcQuote({ text }: { text: string }) {
+  const parts = text.split(/(_[A-Z][^_]*_|\|[A-Za-z-]+\|)/);
+  return (
+    <blockquote class="rfc-quote">
+      {parts.map((part, i) => (i % 2 === 0 ? part : part.startsWith('_') ? <em key={i} class="rfc-term">{part.slice(1, -1)}</em> : <code key={i}>{part.slice(1, -1)}</code>))}
+    </blockquote>
   );
 }
 
