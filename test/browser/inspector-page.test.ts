@@ -312,6 +312,11 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     await page.getByRole('radio', { name: 'messages' }).click();
     await expect.poll(() => rows.count()).toBe(8);
     expect(await rows.first().innerText()).toMatch(/text msg/);
+    // Its head says what the cells hold: a message's type and payload size (5 B for "alpha", not the frame's 11 B on the wire).
+    const head = page.locator('.timeline-head');
+    expect(await head.locator('.c-op').innerText()).toBe('type');
+    expect(await head.locator('.c-size').getAttribute('title')).toMatch(/^the message's payload bytes/);
+    expect(await rows.first().locator('.c-size').innerText()).toBe('5 B');
     await closeClient(ws);
   });
 

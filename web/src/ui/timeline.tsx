@@ -19,6 +19,12 @@ import { useVirtual } from './use-virtual.js';
 
 const ROW_HEIGHT = 24;
 
+/** What the size column counts: a frame's bytes on the wire, a message's payload (the frames view's numbers differ by the headers). */
+const SIZE_TITLE = {
+  frames: "bytes on the wire (→ the message's size after inflation, on the last frame of a compressed message)",
+  messages: "the message's payload bytes (on the wire → after inflation, when compressed); a control frame's bytes on the wire",
+};
+
 export function Timeline({ onOpen }: { onOpen: () => void }) {
   const conn = selectedConn.value;
   const predicate = rowPredicate.value;
@@ -76,12 +82,14 @@ export function Timeline({ onOpen }: { onOpen: () => void }) {
         <span class="c-dir">dir</span>
         <span class="c-time">time</span>
         <span class="c-delta">Δ</span>
-        <span class="c-op">opcode</span>
+        <span class="c-op">{mode.value === 'frames' ? 'opcode' : 'type'}</span>
         <span class="c-flags" title="FIN, RSV1-3, MASK">flags</span>
         <span class="c-len" title="payload length / how it is encoded: in the 7-bit field, or in a 16- or 64-bit extended length (RFC 6455 5.2)">
           length
         </span>
-        <span class="c-size" title="bytes on the wire (→ the message's size after inflation, on the last frame of a compressed message)">size</span>
+        <span class="c-size" title={SIZE_TITLE[mode.value]}>
+          size
+        </span>
         <span class="c-preview">preview</span>
       </div>
       <div
