@@ -153,6 +153,14 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     const selectedId = await page.locator('.trow.selected').getAttribute('id');
     expect(selectedId).toMatch(/^trow-\d+$/);
     expect(await page.locator('.timeline-body').getAttribute('aria-activedescendant')).toBe(selectedId);
+    // Enter moves focus into the detail; Escape, from anywhere in it, back to the timeline (not through every field and byte).
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate("document.activeElement?.getAttribute('aria-label')")).toBe('Selected frame or message');
+    await detail.locator('.seg[data-field="opcode"]').first().focus();
+    await page.keyboard.press('Escape');
+    expect(await page.evaluate("document.activeElement?.classList.contains('timeline-body')")).toBe(true);
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => detail.locator('h3').innerText()).toMatch(/client → server/);
     await closeClient(ws);
     await row.getByText(/closed/).waitFor();
     await expect.poll(() => row.innerText()).toMatch(/1000 by client/);

@@ -100,7 +100,7 @@ export function App() {
         {tab.value === 'timeline' && (
           <div class="split">
             <Timeline onOpen={openDetail} />
-            <div class="detail-pane" ref={detailRef} tabIndex={-1} aria-label="Selected frame or message">
+            <div class="detail-pane" ref={detailRef} tabIndex={-1} aria-label="Selected frame or message" aria-keyshortcuts="Escape" onKeyDown={backToTimeline}>
               <Detail />
             </div>
           </div>
@@ -112,6 +112,12 @@ export function App() {
       </main>
     </div>
   );
+}
+
+/** Escape in the detail returns to the timeline, on the same row (else the way back is Shift+Tab past every field and byte). */
+function backToTimeline(e: KeyboardEvent): void {
+  if (e.key !== 'Escape' || !(e.currentTarget instanceof HTMLElement)) return;
+  e.currentTarget.parentElement?.querySelector<HTMLElement>('.timeline-body')?.focus();
 }
 
 function Detail() {
