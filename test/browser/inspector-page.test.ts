@@ -346,6 +346,11 @@ describe.runIf(haveChromium)('web inspector in headless Chromium', () => {
     const length = rows.first().locator('.c-len');
     expect(await length.innerText()).toBe('70,000 /64');
     expect(await length.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true); // not cut to "70,000 …"
+    // The detail writes the same count the same way (70,000, not 70000): the length fields, the payload's bytes, the diagram.
+    const fields = page.locator('.frame-detail .fields');
+    expect(await fields.locator('.f-extlen strong').innerText()).toBe('70,000 bytes');
+    expect(await fields.locator('.f-payload').innerText()).toMatch(/^Payload data bytes 14–70,013\s+70,000 bytes, masked —/);
+    expect(await page.locator('.frame-detail .diagram').innerText()).toContain('(70,000 bytes, masked)');
     const preview = await rows.first().locator('.c-preview').boundingBox();
     expect(preview!.x + preview!.width).toBeLessThanOrEqual(timeline.x + timeline.width + 1);
     await page.screenshot({ path: join(SHOTS, 'small-window.png') });

@@ -19,6 +19,11 @@ export function jsonString(text: string): string {
   return JSON.stringify(text).replace(RAW_IN_JSON, (ch) => Array.from({ length: ch.length }, (_, k) => `\\u${ch.charCodeAt(k).toString(16).padStart(4, '0')}`).join(''));
 }
 
+/** A count as people read it: 204,800, not 204800. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en');
+}
+
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KiB`;

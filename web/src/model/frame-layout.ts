@@ -10,6 +10,7 @@
  * `payloadHead` preview; the rest is counted, never invented.
  */
 import { fromBase64, fromHex, utf8, xorMask } from './bytes.js';
+import { formatCount } from '../format.js';
 import type { FrameRow } from './store.js';
 
 export type FieldId = 'fin' | 'rsv1' | 'rsv2' | 'rsv3' | 'opcode' | 'mask' | 'len' | 'extlen' | 'maskkey' | 'payload';
@@ -99,7 +100,7 @@ export function layoutFrame(row: FrameRow): FrameLayout {
       name: `Extended payload length (${f.lengthBits} bits)`,
       bits: [16, 16 + extBytes * 8],
       bytes: [2, 2 + extBytes],
-      value: `${f.payloadLength} bytes`,
+      value: `${formatCount(f.payloadLength)} bytes`,
       meaning: `The payload length as a ${f.lengthBits}-bit unsigned integer in network byte order (most significant byte first).`,
       section: 'RFC6455 5.2',
     });
@@ -122,7 +123,7 @@ export function layoutFrame(row: FrameRow): FrameLayout {
     name: 'Payload data',
     bits: [h * 8, (h + f.payloadLength) * 8],
     bytes: [h, h + f.payloadLength],
-    value: `${f.payloadLength} bytes${f.masked ? ', masked' : ''}${f.rsv1 ? ', compressed' : ''}`,
+    value: `${formatCount(f.payloadLength)} bytes${f.masked ? ', masked' : ''}${f.rsv1 ? ', compressed' : ''}`,
     meaning: 'Extension data (none without extensions) followed by application data: text as UTF-8, binary as is, a close code and reason, or ping/pong data.',
     section: 'RFC6455 5.2',
   });

@@ -7,7 +7,7 @@
 import { toHex } from '../model/bytes.js';
 import { layoutFrame, type FrameLayout } from '../model/frame-layout.js';
 import type { FrameRow } from '../model/store.js';
-import { formatBytes, formatClock, visible } from '../format.js';
+import { formatBytes, formatClock, formatCount, visible } from '../format.js';
 import { BitDiagram } from './bit-diagram.js';
 import { actNote } from './act-mark.js';
 import { CopyButton } from './copy-button.js';
@@ -31,11 +31,11 @@ export function FrameDetail({ row }: { row: FrameRow }) {
           {f.from === 'client' ? 'client → server' : 'server → client'} · {f.opcodeName} frame · {formatBytes(f.wireLength)} on the wire
         </h3>
         <span class="muted">
-          {formatClock(f.ts)} · connection {f.conn} · byte {f.offset.toLocaleString('en')} of the {f.from}'s stream
+          {formatClock(f.ts)} · connection {f.conn} · byte {formatCount(f.offset)} of the {f.from}'s stream
           {actNote(row)}
         </span>
         <div class="actions">
-          <CopyButton label={complete ? 'Copy frame as hex' : `Copy first ${layout.header.length + layout.wire.length} bytes as hex`} text={frameHex} />
+          <CopyButton label={complete ? 'Copy frame as hex' : `Copy first ${formatCount(layout.header.length + layout.wire.length)} bytes as hex`} text={frameHex} />
         </div>
       </header>
       <ViolationList violations={row.violations} />
@@ -70,7 +70,7 @@ function FieldList({ layout }: { layout: FrameLayout }) {
 
 function byteRange([start, end]: [number, number]): string {
   if (end <= start) return 'no bytes';
-  return end - start === 1 ? `byte ${start}` : `bytes ${start}–${end - 1}`;
+  return end - start === 1 ? `byte ${start}` : `bytes ${start}–${formatCount(end - 1)}`;
 }
 
 function FramePayload({ row, layout }: { row: FrameRow; layout: FrameLayout }) {

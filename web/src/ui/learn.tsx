@@ -9,7 +9,7 @@ import type { ComponentChildren } from 'preact';
 import { toHex, utf8, xorMask } from '../model/bytes.js';
 import { layoutFrame, type FieldId } from '../model/frame-layout.js';
 import type { Connection, FrameRow, MessageRow } from '../model/store.js';
-import { formatBytes, visible } from '../format.js';
+import { formatBytes, formatCount, visible } from '../format.js';
 import { hoveredFields, openRow, selectConnection, selectedConn, store, tab, watchBatches } from '../state.js';
 import { AcceptSteps } from './accept-steps.js';
 import { BitDiagram } from './bit-diagram.js';
@@ -281,7 +281,7 @@ function Fragmentation({ fragmented, elsewhere }: Walk) {
                 <li key={frame.seq} class={frame.event.opcode >= 0x8 ? 'interleaved' : ''}>
                   <ShowMe row={frame} fields={['fin', 'opcode']}>
                     {frame.event.opcode >= 0x8 ? 'in between: ' : `frame ${fragmented.frames.indexOf(frame) + 1}: `}opcode {frame.event.opcodeName}, FIN=
-                    {frame.event.fin ? 1 : 0}, {frame.event.payloadLength} bytes
+                    {frame.event.fin ? 1 : 0}, {formatCount(frame.event.payloadLength)} bytes
                   </ShowMe>
                 </li>
               ))}

@@ -4,7 +4,7 @@
  */
 import { fromBase64, toBase64, utf8 } from '../model/bytes.js';
 import type { MessageRow } from '../model/store.js';
-import { formatBytes, formatClock } from '../format.js';
+import { formatBytes, formatClock, formatCount } from '../format.js';
 import { selectedSeq, watchBatches } from '../state.js';
 import { actNote } from './act-mark.js';
 import { CopyButton } from './copy-button.js';
@@ -32,7 +32,7 @@ export function MessageDetail({ row }: { row: MessageRow }) {
           {row.frames.map((frame, i) => (
             <li key={frame.seq}>
               <button type="button" class="link" onClick={() => (selectedSeq.value = frame.seq)}>
-                frame {i + 1}: {frame.event.opcodeName}, FIN={frame.event.fin ? 1 : 0}, {frame.event.payloadLength} bytes
+                frame {i + 1}: {frame.event.opcodeName}, FIN={frame.event.fin ? 1 : 0}, {formatCount(frame.event.payloadLength)} bytes
               </button>
             </li>
           ))}

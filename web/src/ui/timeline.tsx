@@ -9,7 +9,7 @@
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { Row } from '../model/store.js';
 import { RowView } from '../model/view.js';
-import { formatBytes, formatClock, formatDelta, visible } from '../format.js';
+import { formatBytes, formatClock, formatCount, formatDelta, visible } from '../format.js';
 import type { Wire } from '../model/wire.js';
 import { follow, mode, paused, selectedConn, selectedSeq, store, tab, version, watchBatches } from '../state.js';
 import { rowPredicate } from '../filter.js';
@@ -246,8 +246,8 @@ function Cells({ row }: { row: Row }) {
       <>
         <span class="c-op" role="gridcell">{f.opcodeName}</span>
         <span class="c-flags mono" role="gridcell" aria-label={flagWords(row)}>{flags}</span>
-        <span class="c-len" role="gridcell" title={`${f.payloadLength.toLocaleString('en')} bytes, ${f.lengthBits === 7 ? 'in the 7-bit length field' : `in the ${f.lengthBits}-bit extended length`}`}>
-          {f.payloadLength.toLocaleString('en')} <span class="muted">/{f.lengthBits}</span>
+        <span class="c-len" role="gridcell" title={`${formatCount(f.payloadLength)} bytes, ${f.lengthBits === 7 ? 'in the 7-bit length field' : `in the ${f.lengthBits}-bit extended length`}`}>
+          {formatCount(f.payloadLength)} <span class="muted">/{f.lengthBits}</span>
         </span>
         <span class="c-size" role="gridcell">{formatBytes(f.wireLength)}
           {row.message?.event.compressed && row.message.frames.at(-1) === row ? ` → ${formatBytes(row.message.event.size)}` : ''}</span>
