@@ -26,18 +26,29 @@ export function Composer({ conn }: { conn: number | null }) {
   const [reason, setReason] = useState('');
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   watchBatches();
-  // A closed connection takes nothing more: say so rather than offer Send. (A saved capture has no composer: act-panels.tsx.)
+  // A closed connection takes nothing more: one line says so, instead of controls that cannot be used
+  // (they took room from the frame detail in a small window). A saved capture has no composer: act-panels.tsx.
   const closed = conn !== null && store.connections.get(conn)?.state === 'closed';
 
   const send = async (e: Event) => {
     e.preventDefault();
-    if (conn === null || closed) return;
+    if (conn === null) return;
     const made = bodyFor(to, type, payload, code, reason);
     if ('error' in made) return setOutcome({ ok: false, text: made.error });
     const result = await callApi('POST', `api/connections/${conn}/send`, made.body);
     setOutcome(result.ok ? { ok: true, text: `sent ${type} toward the ${to}` } : { ok: false, text: errorOf(result) });
   };
 
+  if (closed) {
+    return (
+      <p class="composer" aria-label="Send a frame into the selected connection">
+        <strong>Send</strong>
+        <span role="status" class="muted">
+          connection {conn} is closed: nothing more can go into it
+        </span>
+      </p>
+    );
+  }
   return (
     <form class="composer" onSubmit={send} aria-label="Send a frame into the selected connection">
       <strong>Send</strong>
@@ -70,11 +81,11 @@ export function Composer({ conn }: { conn: number | null }) {
           onInput={(e) => setPayload(e.currentTarget.value)}
         />
       )}
-      <button type="submit" disabled={conn === null || closed}>
+      <button type="submit" disabled={conn === null}>
         Send
       </button>
       <span role="status" class={outcome ? (outcome.ok ? 'ok' : 'bad') : 'muted'}>
-        {conn === null ? 'select a connection' : closed ? `connection ${conn} is closed: nothing more can go into it` : (outcome?.text ?? `into connection ${conn}`)}
+        {conn === null ? 'select a connection' : (outcome?.text ?? `into connection ${conn}`)}
       </span>
     </form>
   );
