@@ -9,6 +9,7 @@ import type { ComponentChildren } from 'preact';
 import { toHex, utf8, xorMask } from '../model/bytes.js';
 import { layoutFrame, type FieldId } from '../model/frame-layout.js';
 import type { Connection, FrameRow, MessageRow } from '../model/store.js';
+import { isControl } from '../../../src/inspector/opcodes.js';
 import { formatBytes, formatCount, visible } from '../format.js';
 import { hoveredFields, openRow, selectConnection, selectedConn, store, tab, watchBatches } from '../state.js';
 import { AcceptSteps } from './accept-steps.js';
@@ -278,9 +279,9 @@ function Fragmentation({ fragmented, elsewhere }: Walk) {
             {[...fragmented.frames, ...controls]
               .sort((a, b) => a.seq - b.seq)
               .map((frame) => (
-                <li key={frame.seq} class={frame.event.opcode >= 0x8 ? 'interleaved' : ''}>
+                <li key={frame.seq} class={isControl(frame.event.opcode) ? 'interleaved' : ''}>
                   <ShowMe row={frame} fields={['fin', 'opcode']}>
-                    {frame.event.opcode >= 0x8 ? 'in between: ' : `frame ${fragmented.frames.indexOf(frame) + 1}: `}opcode {frame.event.opcodeName}, FIN=
+                    {isControl(frame.event.opcode) ? 'in between: ' : `frame ${fragmented.frames.indexOf(frame) + 1}: `}opcode {frame.event.opcodeName}, FIN=
                     {frame.event.fin ? 1 : 0}, {formatCount(frame.event.payloadLength)} bytes
                   </ShowMe>
                 </li>
@@ -305,7 +306,7 @@ function interleaved(message: MessageRow): FrameRow[] {
   const found: FrameRow[] = [];
   for (let seq = first + 1; seq < last && found.length < 20; seq++) {
     const row = store.row(seq);
-    if (row?.kind === 'frame' && row.event.conn === message.event.conn && row.event.from === message.event.from && row.event.opcode >= 0x8) found.push(row);
+    if (row?.kind === 'frame' && row.event.conn === message.event.conn && row.event.from === message.event.from && isControl(row.event.opcode)) found.push(row);
   }
   return found;
 }

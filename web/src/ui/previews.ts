@@ -1,6 +1,7 @@
 /** One-line previews of rows for the timeline (wire text made visible, cut short). */
 import { fromBase64, fromHex, toHex } from '../model/bytes.js';
 import type { FrameRow, MessageRow, Row } from '../model/store.js';
+import { isControl } from '../../../src/inspector/opcodes.js';
 import { visible } from '../format.js';
 
 const PREVIEW_CHARS = 160;
@@ -35,7 +36,7 @@ function framePreview(row: FrameRow): string {
     const { code, codeName, reason } = f.close;
     return code === null ? '(no status code)' : `${code} ${codeName ?? ''}${reason ? ` "${cut(reason)}"` : ''}`;
   }
-  if (f.opcode >= 0x8) {
+  if (isControl(f.opcode)) {
     const hex = f.payloadHex ?? f.payloadHead;
     if (hex === undefined || hex === '') return f.payloadLength === 0 ? '(empty)' : '';
     return printable(fromHex(hex));

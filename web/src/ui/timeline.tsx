@@ -8,6 +8,7 @@
  */
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { Row } from '../model/store.js';
+import { isControl } from '../../../src/inspector/opcodes.js';
 import { RowView } from '../model/view.js';
 import { formatBytes, formatClock, formatCount, formatDelta, visible } from '../format.js';
 import type { Wire } from '../model/wire.js';
@@ -234,7 +235,7 @@ function TimelineRow({ row, index, top, delta, showConn, onSelect, onOpen }: Row
 }
 
 function controlClass(row: Row): string {
-  return row.kind === 'frame' && row.event.opcode >= 0x8 ? 'control' : '';
+  return row.kind === 'frame' && isControl(row.event.opcode) ? 'control' : '';
 }
 
 function Cells({ row }: { row: Row }) {
